@@ -1,0 +1,1 @@
+"""The mocked CloudHSM (cloudhsmv2) cluster."""

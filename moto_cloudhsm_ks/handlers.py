@@ -1,0 +1,56 @@
+"""The shape shared by every request handler the plugin adds to moto.
+
+Touches moto internals: handlers become methods of moto's `BaseResponse`
+subclasses and read `body`, `current_account` and `region` from them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from moto.core.responses import BaseResponse
+
+from .validation import validate_request
+
+# One lock for every change to the plugin's state, so concurrent server requests
+# see each operation whole. Re-entrant because handlers call each other's models.
+state_lock = threading.RLock()
+
+Handler = Callable[[BaseResponse, dict[str, Any]], dict[str, Any]]
+ResponseMethod = Callable[[BaseResponse], str]
+
+
+def _decode_body(response: BaseResponse) -> dict[str, Any]:
+    body = response.body
+    if isinstance(body, bytes):
+        body = body.decode("utf-8")
+    if not body:
+        return {}
+    params = json.loads(body)
+    return params if isinstance(params, dict) else {}
+
+
+def json_handler(service_name: str, operation_name: str) -> Callable[[Handler], ResponseMethod]:
+    """Turn `handler(response, params) -> dict` into a moto response method.
+
+    The method validates the request against botocore's model of the operation,
+    runs the handler under the state lock and returns the result as JSON.
+    """
+
+    def decorate(handler: Handler) -> ResponseMethod:
+        def method(response: BaseResponse) -> str:
+            params = _decode_body(response)
+            validate_request(service_name, operation_name, params)
+            with state_lock:
+                result = handler(response, params)
+            return json.dumps(result)
+
+        method.__name__ = handler.__name__
+        method.__doc__ = handler.__doc__
+        method.operation_name = operation_name  # type: ignore[attr-defined]
+        return method
+
+    return decorate

@@ -1,0 +1,1 @@
+"""KMS custom key stores of type AWS_CLOUDHSM."""

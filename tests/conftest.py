@@ -1,0 +1,44 @@
+"""Shared fixtures: boto3 clients inside an active `mock_kms`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from moto_cloudhsm_ks import mock_kms
+
+REGION = "us-east-1"
+
+
+@pytest.fixture(autouse=True)
+def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Keep real credentials and a developer's Region out of every test.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("MOTO_ACCOUNT_ID", raising=False)
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_kms():
+        yield
+
+
+@pytest.fixture
+def kms(aws: None) -> Any:
+    return boto3.client("kms", region_name=REGION)
+
+
+@pytest.fixture
+def cloudhsm(aws: None) -> Any:
+    return boto3.client("cloudhsmv2", region_name=REGION)
+
+
+@pytest.fixture
+def ec2(aws: None) -> Any:
+    return boto3.client("ec2", region_name=REGION)
