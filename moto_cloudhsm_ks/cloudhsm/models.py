@@ -133,6 +133,8 @@ class Cluster(ManagedState):
         self.trust_anchor: str | None = None
         self.source_backup_id: str | None = None
         self.users = UserTable()
+        # Key material KMS generated in the cluster: key handle -> AES-256 bytes.
+        self.key_material: dict[str, bytes] = {}
 
     @property
     def state(self) -> str:
