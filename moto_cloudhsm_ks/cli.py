@@ -116,6 +116,15 @@ class CloudHsmCli:
             "user_change_password", username=username, role=role, password=password
         )
 
+    def daily_backup(self) -> str:
+        """Take the backup AWS takes of every cluster once a day; return its ID.
+
+        Not a CloudHSM CLI command: it stands for the passing of a day, so a test
+        can restore a cluster with the users and keys it has now.
+        """
+        backup_id: str = self._run("daily_backup")
+        return backup_id
+
     def user_list(self) -> list[dict[str, Any]]:
         """Return each user's `username`, `role` and `locked` flag."""
         users: list[dict[str, Any]] = self._run("user_list")

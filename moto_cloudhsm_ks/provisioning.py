@@ -55,7 +55,8 @@ def _client(service: str, region_name: str, endpoint_url: str | None) -> Any:
 def _check_counts(hsm_count: int, availability_zone_count: int) -> None:
     if availability_zone_count < 1:
         raise ValueError(
-            f"availability_zone_count must be at least 1, not {availability_zone_count}."
+            "availability_zone_count must be at least 1, not "
+            f"{availability_zone_count}."
         )
     if hsm_count < 0:
         raise ValueError(f"hsm_count must be 0 or more, not {hsm_count}.")
@@ -130,7 +131,12 @@ def provision_cluster(
     cluster = _wait_for_cluster(hsm, cluster_id, ("UNINITIALIZED",))
     if hsm_count:
         _initialize_and_activate(
-            hsm, cluster, authority, admin_password, region_name, account_id,
+            hsm,
+            cluster,
+            authority,
+            admin_password,
+            region_name,
+            account_id,
             endpoint_url,
         )
     for index in range(1, hsm_count):
@@ -147,6 +153,14 @@ def provision_cluster(
         cli.login("admin", "admin", admin_password)
         cli.user_create("kmsuser", "crypto-user", kmsuser_password)
         cli.logout()
+    if hsm_count:
+        # A backup of the finished cluster, as its first daily backup would be.
+        cloudhsm_cli(
+            cluster_id,
+            region_name=region_name,
+            account_id=account_id,
+            endpoint_url=endpoint_url,
+        ).daily_backup()
     return ProvisionedCluster(
         cluster_id=cluster_id,
         trust_anchor=authority.certificate_pem,

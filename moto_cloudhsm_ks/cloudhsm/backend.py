@@ -6,13 +6,18 @@ from typing import Any
 
 from moto.core.base_backend import BackendDict, BaseBackend
 
-from ..certificates import CertificateError, create_hsm_identity
-from ..certificates import verify_cluster_certificates
+from .. import ec2_network
+from ..certificates import (
+    CertificateError,
+    create_hsm_identity,
+    verify_cluster_certificates,
+)
 from ..exceptions import (
     CloudHsmInvalidRequestException,
     CloudHsmResourceNotFoundException,
+    CloudHsmTagException,
 )
-from .. import ec2_network
+from .backups import READY, Backup, BackupOperations
 from .models import ACTIVE, DELETED, INITIALIZED, UNINITIALIZED, Cluster, Hsm
 
 # hsm1.medium can no longer be created: CreateCluster answers "Provided HsmType is
@@ -20,14 +25,16 @@ from .models import ACTIVE, DELETED, INITIALIZED, UNINITIALIZED, Cluster, Hsm
 SUPPORTED_HSM_TYPES = ("hsm2m.medium",)
 MAX_HSMS_PER_CLUSTER = 28
 DEFAULT_BACKUP_RETENTION = {"Type": "DAYS", "Value": "90"}
+MAX_TAGS = 50
 
 
-class CloudHsmBackend(BaseBackend):
-    """The clusters of one account and Region."""
+class CloudHsmBackend(BackupOperations, BaseBackend):
+    """The clusters and backups of one account and Region."""
 
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         self.clusters: dict[str, Cluster] = {}
+        self.backups: dict[str, Backup] = {}
 
     # Clusters
 
@@ -39,9 +46,13 @@ class CloudHsmBackend(BaseBackend):
         network_type: str | None,
         backup_retention_policy: dict[str, str] | None,
         tags: list[dict[str, str]] | None,
+        source_backup_id: str | None = None,
     ) -> Cluster:
         if hsm_type not in SUPPORTED_HSM_TYPES:
             raise CloudHsmInvalidRequestException("Provided HsmType is not supported.")
+        backup = (
+            None if source_backup_id is None else self._usable_backup(source_backup_id)
+        )
         subnet_mapping, vpc_id = self._map_subnets(subnet_ids)
         cluster = Cluster(
             self.account_id,
@@ -49,11 +60,14 @@ class CloudHsmBackend(BaseBackend):
             hsm_type,
             subnet_mapping,
             vpc_id,
-            mode or "FIPS",
+            mode or (backup.mode if backup else "FIPS"),
             network_type or "IPV4",
             backup_retention_policy or dict(DEFAULT_BACKUP_RETENTION),
             list(tags or []),
+            restored=backup is not None,
         )
+        if backup is not None:
+            _restore_into(cluster, backup)
         cluster.security_group = ec2_network.create_cluster_security_group(
             self.account_id,
             self.region_name,
@@ -63,6 +77,39 @@ class CloudHsmBackend(BaseBackend):
         )
         self.clusters[cluster.cluster_id] = cluster
         return cluster
+
+    def _usable_backup(self, backup_id: str) -> Backup:
+        backup = self.get_backup(backup_id)
+        if backup.state != READY:
+            raise CloudHsmInvalidRequestException(
+                f"Backup '{backup_id}' is {backup.state}. A cluster can be created "
+                "only from a READY backup; restore the backup first."
+            )
+        return backup
+
+    def modify_cluster(
+        self, cluster_id: str, backup_retention_policy: dict[str, str]
+    ) -> Cluster:
+        cluster = self.get_cluster(cluster_id)
+        cluster.backup_retention_policy = dict(backup_retention_policy)
+        return cluster
+
+    def copy_backup_to_region(
+        self, destination_region: str, backup_id: str, tags: list[dict[str, str]]
+    ) -> Backup:
+        backup = self.get_backup(backup_id)
+        if destination_region == self.region_name:
+            raise CloudHsmInvalidRequestException(
+                f"Backup '{backup_id}' is already in {destination_region}. Choose "
+                "another destination Region."
+            )
+        destination: CloudHsmBackend = cloudhsm_backends[self.account_id][
+            destination_region
+        ]
+        copy = backup.copy_to(destination_region)
+        copy.tags = list(tags)
+        destination.backups[copy.backup_id] = copy
+        return copy
 
     def _map_subnets(self, subnet_ids: list[str]) -> tuple[dict[str, str], str]:
         """Map each subnet's Availability Zone to it and return the common VPC."""
@@ -166,6 +213,8 @@ class CloudHsmBackend(BaseBackend):
         if cluster.identity is None and cluster.state == UNINITIALIZED:
             cluster.identity = create_hsm_identity(cluster_id, hsm.hsm_id)
         cluster.hsms.append(hsm)
+        # CloudHSM backs a cluster up when an HSM is added or removed.
+        self.take_backup(cluster)
         return hsm
 
     def _check_hsm_can_be_added(self, cluster: Cluster) -> None:
@@ -229,6 +278,7 @@ class CloudHsmBackend(BaseBackend):
             raise CloudHsmResourceNotFoundException(
                 f"HSM '{given[0]}' does not exist in cluster '{cluster_id}'."
             )
+        self.take_backup(cluster)
         hsm.start_deletion()
         ec2_network.delete_interface(self.account_id, self.region_name, hsm.eni_id)
         return hsm
@@ -262,18 +312,37 @@ class CloudHsmBackend(BaseBackend):
 
     # Tags
 
+    def _taggable(self, resource_id: str) -> Cluster | Backup:
+        if resource_id.startswith("backup-"):
+            return self.get_backup(resource_id)
+        return self.get_cluster(resource_id)
+
     def tag_resource(self, resource_id: str, tags: list[dict[str, str]]) -> None:
-        cluster = self.get_cluster(resource_id)
-        merged = {tag["Key"]: tag["Value"] for tag in cluster.tags}
+        resource = self._taggable(resource_id)
+        merged = {tag["Key"]: tag["Value"] for tag in resource.tags}
         merged.update({tag["Key"]: tag["Value"] for tag in tags})
-        cluster.tags = [{"Key": key, "Value": value} for key, value in merged.items()]
+        if len(merged) > MAX_TAGS:
+            raise CloudHsmTagException(
+                f"Resource '{resource_id}' would have {len(merged)} tags; the limit "
+                f"is {MAX_TAGS}."
+            )
+        resource.tags = [{"Key": key, "Value": value} for key, value in merged.items()]
 
     def untag_resource(self, resource_id: str, tag_keys: list[str]) -> None:
-        cluster = self.get_cluster(resource_id)
-        cluster.tags = [tag for tag in cluster.tags if tag["Key"] not in tag_keys]
+        resource = self._taggable(resource_id)
+        resource.tags = [tag for tag in resource.tags if tag["Key"] not in tag_keys]
 
     def list_tags(self, resource_id: str) -> list[dict[str, str]]:
-        return [dict(tag) for tag in self.get_cluster(resource_id).tags]
+        return [dict(tag) for tag in self._taggable(resource_id).tags]
+
+
+def _restore_into(cluster: Cluster, backup: Backup) -> None:
+    """Give a new cluster the backup's certificates, users and key material."""
+    cluster.source_backup_id = backup.backup_id
+    cluster.cluster_certificate = backup.cluster_certificate
+    cluster.trust_anchor = backup.trust_anchor
+    cluster.users = backup.users.copy()
+    cluster.key_material = dict(backup.key_material)
 
 
 def _cluster_matches(cluster: Cluster, filters: dict[str, list[str]]) -> bool:

@@ -38,6 +38,15 @@ def run_command(
             return cli_commands.user_list(cluster)
         if command == "logout":
             return cli_commands.logout(cluster, session_id)
+        if command == "daily_backup":
+            backups = cloudhsm_backends[account_id][region_name]
+            backup = backups.take_backup(cluster)
+            if backup is None:
+                raise CloudHsmCliError(
+                    f"Cluster '{cluster_id}' is not initialized, so it has nothing "
+                    "to back up."
+                )
+            return backup.backup_id
         session_commands = {
             "login": cli_commands.login,
             "user_create": cli_commands.user_create,

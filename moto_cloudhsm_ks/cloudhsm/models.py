@@ -106,11 +106,15 @@ class Cluster(ManagedState):
         network_type: str,
         backup_retention_policy: dict[str, str],
         tags: list[dict[str, str]],
+        restored: bool = False,
     ) -> None:
+        # A cluster created from a backup is already initialized, so its creation
+        # ends in ACTIVE ("don't initialize or activate it": CloudHSM User Guide).
+        created_state = ACTIVE if restored else UNINITIALIZED
         super().__init__(
             CLUSTER_MODEL,
             [
-                ("CREATE_IN_PROGRESS", "UNINITIALIZED"),
+                ("CREATE_IN_PROGRESS", created_state),
                 ("INITIALIZE_IN_PROGRESS", "INITIALIZED"),
                 ("DELETE_IN_PROGRESS", "DELETED"),
             ],
@@ -191,7 +195,7 @@ class Cluster(ManagedState):
         return {}
 
     def to_dict(self, state: str | None = None) -> dict[str, Any]:
-        """Describe the cluster, in `state` if given (as the calling operation reports it)."""
+        """Describe the cluster, in `state` if given (as the calling operation sees it)."""
         state = state or self.state
         result: dict[str, Any] = {
             "BackupPolicy": "DEFAULT",

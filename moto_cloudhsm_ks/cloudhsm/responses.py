@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from moto.core.responses import BaseResponse
 
 from ..exceptions import CloudHsmInvalidRequestException
 from ..handlers import json_handler
 from .backend import CloudHsmBackend, cloudhsm_backends
-from .models import Cluster
 
-# DescribeClusters returns at most 25 clusters a page (MaxResults 1-25).
+# The largest MaxResults the model allows: 25 clusters, 50 backups a page.
 MAX_CLUSTERS_PER_PAGE = 25
+MAX_BACKUPS_PER_PAGE = 50
+
+Item = TypeVar("Item")
 
 
 def _backend(response: BaseResponse) -> CloudHsmBackend:
@@ -26,10 +29,6 @@ def _backend(response: BaseResponse) -> CloudHsmBackend:
 
 @json_handler("cloudhsmv2", "CreateCluster")
 def create_cluster(response: BaseResponse, params: dict[str, Any]) -> dict[str, Any]:
-    if params.get("SourceBackupId") is not None:
-        raise NotImplementedError(
-            "moto-cloudhsm-ks does not support CreateCluster with SourceBackupId yet."
-        )
     cluster = _backend(response).create_cluster(
         hsm_type=params["HsmType"],
         subnet_ids=params["SubnetIds"],
@@ -37,38 +36,47 @@ def create_cluster(response: BaseResponse, params: dict[str, Any]) -> dict[str, 
         network_type=params.get("NetworkType"),
         backup_retention_policy=params.get("BackupRetentionPolicy"),
         tags=params.get("TagList"),
+        source_backup_id=params.get("SourceBackupId"),
     )
     return {"Cluster": cluster.to_dict("CREATE_IN_PROGRESS")}
 
 
-def _page_start(clusters: list[Cluster], token: str | None) -> int:
-    if token is None:
-        return 0
-    try:
-        cluster_id = base64.urlsafe_b64decode(token.encode("ascii")).decode("ascii")
-    except (binascii.Error, UnicodeError, ValueError):
-        cluster_id = ""
-    for index, cluster in enumerate(clusters):
-        if cluster.cluster_id == cluster_id:
-            return index
-    raise CloudHsmInvalidRequestException(
-        f"NextToken '{token}' is not valid. Pass the NextToken from the previous "
-        "DescribeClusters response, or omit it to start from the first page."
-    )
+def _paginate(
+    items: list[Item], item_id: Callable[[Item], str], token: str | None, size: int
+) -> tuple[list[Item], str | None]:
+    """Return one page and the token of the next, which encodes its first item."""
+    start = 0
+    if token is not None:
+        try:
+            wanted = base64.urlsafe_b64decode(token.encode("ascii")).decode("ascii")
+        except (binascii.Error, UnicodeError, ValueError):
+            wanted = ""
+        ids = [item_id(item) for item in items]
+        if wanted not in ids:
+            raise CloudHsmInvalidRequestException(
+                f"NextToken '{token}' is not valid. Pass the NextToken from the "
+                "previous response, or omit it to start from the first page."
+            )
+        start = ids.index(wanted)
+    page = items[start : start + size]
+    if start + size >= len(items):
+        return page, None
+    next_id = item_id(items[start + size])
+    return page, base64.urlsafe_b64encode(next_id.encode()).decode()
 
 
 @json_handler("cloudhsmv2", "DescribeClusters")
-def describe_clusters(
-    response: BaseResponse, params: dict[str, Any]
-) -> dict[str, Any]:
+def describe_clusters(response: BaseResponse, params: dict[str, Any]) -> dict[str, Any]:
     clusters = _backend(response).describe_clusters(params.get("Filters") or {})
-    start = _page_start(clusters, params.get("NextToken"))
-    size = params.get("MaxResults") or MAX_CLUSTERS_PER_PAGE
-    page = clusters[start : start + size]
+    page, token = _paginate(
+        clusters,
+        lambda cluster: cluster.cluster_id,
+        params.get("NextToken"),
+        params.get("MaxResults") or MAX_CLUSTERS_PER_PAGE,
+    )
     result: dict[str, Any] = {"Clusters": [cluster.to_dict() for cluster in page]}
-    if start + size < len(clusters):
-        next_id = clusters[start + size].cluster_id
-        result["NextToken"] = base64.urlsafe_b64encode(next_id.encode()).decode()
+    if token is not None:
+        result["NextToken"] = token
     return result
 
 
@@ -101,14 +109,13 @@ def delete_hsm(response: BaseResponse, params: dict[str, Any]) -> dict[str, Any]
 def initialize_cluster(
     response: BaseResponse, params: dict[str, Any]
 ) -> dict[str, Any]:
-    cluster = _backend(response).initialize_cluster(
+    _backend(response).initialize_cluster(
         params["ClusterId"], params["SignedCert"], params["TrustAnchor"]
     )
     return {
         "State": "INITIALIZE_IN_PROGRESS",
         "StateMessage": (
-            "Cluster is initializing. State will change to INITIALIZED upon "
-            "completion."
+            "Cluster is initializing. State will change to INITIALIZED upon completion."
         ),
     }
 
@@ -130,6 +137,119 @@ def list_tags(response: BaseResponse, params: dict[str, Any]) -> dict[str, Any]:
     return {"TagList": _backend(response).list_tags(params["ResourceId"])}
 
 
+@json_handler("cloudhsmv2", "ModifyCluster")
+def modify_cluster(response: BaseResponse, params: dict[str, Any]) -> dict[str, Any]:
+    if "HsmType" in params:
+        raise NotImplementedError(
+            "moto-cloudhsm-ks does not support changing HsmType with ModifyCluster."
+        )
+    policy = params.get("BackupRetentionPolicy")
+    if policy is None:
+        raise CloudHsmInvalidRequestException(
+            "Specify BackupRetentionPolicy, the cluster property ModifyCluster changes."
+        )
+    _check_retention_policy(policy)
+    cluster = _backend(response).modify_cluster(params["ClusterId"], policy)
+    return {"Cluster": cluster.to_dict()}
+
+
+def _check_retention_policy(policy: dict[str, str]) -> None:
+    value = policy.get("Value", "")
+    # "Value: 7 - 379" days (cloudhsmv2 model, BackupRetentionValue).
+    if (
+        policy.get("Type") != "DAYS"
+        or not value.isdigit()
+        or not 7 <= int(value) <= 379
+    ):
+        raise CloudHsmInvalidRequestException(
+            f"BackupRetentionPolicy Type '{policy.get('Type')}' and Value '{value}' "
+            "are not valid. Use Type DAYS and a Value from 7 to 379."
+        )
+
+
+@json_handler("cloudhsmv2", "DescribeBackups")
+def describe_backups(response: BaseResponse, params: dict[str, Any]) -> dict[str, Any]:
+    backups = _backend(response).describe_backups(
+        params.get("Filters") or {}, bool(params.get("SortAscending"))
+    )
+    page, token = _paginate(
+        backups,
+        lambda backup: backup.backup_id,
+        params.get("NextToken"),
+        params.get("MaxResults") or MAX_BACKUPS_PER_PAGE,
+    )
+    result: dict[str, Any] = {"Backups": [backup.to_dict() for backup in page]}
+    if token is not None:
+        result["NextToken"] = token
+    return result
+
+
+@json_handler("cloudhsmv2", "DeleteBackup")
+def delete_backup(response: BaseResponse, params: dict[str, Any]) -> dict[str, Any]:
+    return {"Backup": _backend(response).delete_backup(params["BackupId"]).to_dict()}
+
+
+@json_handler("cloudhsmv2", "RestoreBackup")
+def restore_backup(response: BaseResponse, params: dict[str, Any]) -> dict[str, Any]:
+    return {"Backup": _backend(response).restore_backup(params["BackupId"]).to_dict()}
+
+
+@json_handler("cloudhsmv2", "ModifyBackupAttributes")
+def modify_backup_attributes(
+    response: BaseResponse, params: dict[str, Any]
+) -> dict[str, Any]:
+    backup = _backend(response).modify_backup_attributes(
+        params["BackupId"], bool(params["NeverExpires"])
+    )
+    return {"Backup": backup.to_dict()}
+
+
+@json_handler("cloudhsmv2", "CopyBackupToRegion")
+def copy_backup_to_region(
+    response: BaseResponse, params: dict[str, Any]
+) -> dict[str, Any]:
+    copy = _backend(response).copy_backup_to_region(
+        params["DestinationRegion"], params["BackupId"], params.get("TagList") or []
+    )
+    return {
+        "DestinationBackup": {
+            "CreateTimestamp": copy.create_timestamp.timestamp(),
+            "SourceRegion": copy.source_region,
+            "SourceBackup": copy.source_backup,
+            "SourceCluster": copy.source_cluster,
+        }
+    }
+
+
+@json_handler("cloudhsmv2", "PutResourcePolicy")
+def put_resource_policy(
+    response: BaseResponse, params: dict[str, Any]
+) -> dict[str, Any]:
+    backup = _backend(response).find_backup_by_arn(params.get("ResourceArn") or "")
+    backup.resource_policy = params.get("Policy")
+    return {"ResourceArn": backup.arn, "Policy": backup.resource_policy}
+
+
+@json_handler("cloudhsmv2", "GetResourcePolicy")
+def get_resource_policy(
+    response: BaseResponse, params: dict[str, Any]
+) -> dict[str, Any]:
+    backup = _backend(response).find_backup_by_arn(params.get("ResourceArn") or "")
+    return {} if backup.resource_policy is None else {"Policy": backup.resource_policy}
+
+
+@json_handler("cloudhsmv2", "DeleteResourcePolicy")
+def delete_resource_policy(
+    response: BaseResponse, params: dict[str, Any]
+) -> dict[str, Any]:
+    backup = _backend(response).find_backup_by_arn(params.get("ResourceArn") or "")
+    policy, backup.resource_policy = backup.resource_policy, None
+    result: dict[str, Any] = {"ResourceArn": backup.arn}
+    if policy is not None:
+        result["Policy"] = policy
+    return result
+
+
 # Handlers that replace moto's versions, which work on moto's own cluster registry.
 REPLACED_HANDLERS = {
     "create_cluster": create_cluster,
@@ -138,6 +258,9 @@ REPLACED_HANDLERS = {
     "tag_resource": tag_resource,
     "untag_resource": untag_resource,
     "list_tags": list_tags,
+    "describe_backups": describe_backups,
+    "get_resource_policy": get_resource_policy,
+    "put_resource_policy": put_resource_policy,
 }
 
 # Handlers for operations moto 5.2 does not answer.
@@ -145,4 +268,10 @@ NEW_HANDLERS = {
     "create_hsm": create_hsm,
     "delete_hsm": delete_hsm,
     "initialize_cluster": initialize_cluster,
+    "modify_cluster": modify_cluster,
+    "delete_backup": delete_backup,
+    "restore_backup": restore_backup,
+    "modify_backup_attributes": modify_backup_attributes,
+    "copy_backup_to_region": copy_backup_to_region,
+    "delete_resource_policy": delete_resource_policy,
 }

@@ -92,9 +92,7 @@ def normalize_username(username: str) -> str:
 
 def check_role(role: str) -> None:
     if role not in ROLES:
-        raise CloudHsmCliError(
-            f"Invalid role '{role}': use one of {', '.join(ROLES)}."
-        )
+        raise CloudHsmCliError(f"Invalid role '{role}': use one of {', '.join(ROLES)}.")
 
 
 def check_password(password: str) -> None:
