@@ -13,7 +13,7 @@ from . import demo, server
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="moto-cloudhsm-ks",
-        description="moto with KMS custom key stores backed by mocked CloudHSM clusters.",
+        description="moto with KMS custom key stores on mocked CloudHSM clusters.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser(

@@ -75,8 +75,10 @@ def _build_cluster(out: TextIO) -> tuple[str, str]:
 
 def _describe(kms: Any, out: TextIO, **selector: str) -> None:
     option, value = next(iter(selector.items()))
-    flag = "--custom-key-store-name" if option == "CustomKeyStoreName" else (
-        "--custom-key-store-id"
+    flag = (
+        "--custom-key-store-name"
+        if option == "CustomKeyStoreName"
+        else ("--custom-key-store-id")
     )
     out.write(f"$ aws kms describe-custom-key-stores {flag} {value}\n")
     response = kms.describe_custom_key_stores(**selector)

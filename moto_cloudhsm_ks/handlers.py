@@ -33,7 +33,9 @@ def _decode_body(response: BaseResponse) -> dict[str, Any]:
     return params if isinstance(params, dict) else {}
 
 
-def json_handler(service_name: str, operation_name: str) -> Callable[[Handler], ResponseMethod]:
+def json_handler(
+    service_name: str, operation_name: str
+) -> Callable[[Handler], ResponseMethod]:
     """Turn `handler(response, params) -> dict` into a moto response method.
 
     The method validates the request against botocore's model of the operation,

@@ -17,8 +17,8 @@ from moto.kms.responses import KmsResponse
 from moto.moto_api import state_manager
 
 from .cloudhsm import responses as cloudhsm_responses
-from .control import register_routes
 from .cloudhsm.models import CLUSTER_MODEL, HSM_MODEL
+from .control import register_routes
 from .keystores import responses as key_store_responses
 from .keystores.models import KEY_STORE_MODEL
 

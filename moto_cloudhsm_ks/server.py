@@ -57,7 +57,10 @@ class ErrorLoggingApp:
             )
             start_response(
                 "500 Internal Server Error",
-                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+                [
+                    ("Content-Type", "application/json"),
+                    ("Content-Length", str(len(body))),
+                ],
             )
             return [body]
 
@@ -65,7 +68,9 @@ class ErrorLoggingApp:
 def build_server(host: str, port: int) -> BaseWSGIServer:
     install()
     app = ErrorLoggingApp(DomainDispatcherApplication(create_backend_app))
-    return make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    return make_server(
+        host, port, app, threaded=True, request_handler=MotoRequestHandler
+    )
 
 
 def serve(host: str, port: int) -> None:

@@ -100,9 +100,9 @@ def test_create_cluster_subnets_in_two_vpcs_rejected(cloudhsm: Any, ec2: Any) ->
     for index, zone in enumerate(("us-east-1a", "us-east-1b")):
         vpc = ec2.create_vpc(CidrBlock=f"10.{index}.0.0/16")["Vpc"]["VpcId"]
         ids.append(
-            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{index}.0.0/24", AvailabilityZone=zone)[
-                "Subnet"
-            ]["SubnetId"]
+            ec2.create_subnet(
+                VpcId=vpc, CidrBlock=f"10.{index}.0.0/24", AvailabilityZone=zone
+            )["Subnet"]["SubnetId"]
         )
     with pytest.raises(ClientError) as info:
         cloudhsm.create_cluster(HsmType="hsm2m.medium", SubnetIds=ids)
@@ -111,7 +111,9 @@ def test_create_cluster_subnets_in_two_vpcs_rejected(cloudhsm: Any, ec2: Any) ->
     assert message.endswith("All subnets must be in the same VPC.")
 
 
-def test_create_cluster_hsm1_is_not_supported(cloudhsm: Any, subnets: dict[str, str]) -> None:
+def test_create_cluster_hsm1_is_not_supported(
+    cloudhsm: Any, subnets: dict[str, str]
+) -> None:
     with pytest.raises(ClientError) as info:
         cloudhsm.create_cluster(HsmType="hsm1.medium", SubnetIds=list(subnets.values()))
     assert _error(info) == (
@@ -120,9 +122,13 @@ def test_create_cluster_hsm1_is_not_supported(cloudhsm: Any, subnets: dict[str, 
     )
 
 
-def test_first_hsm_produces_real_csr(cloudhsm: Any, ec2: Any, subnets: dict[str, str]) -> None:
+def test_first_hsm_produces_real_csr(
+    cloudhsm: Any, ec2: Any, subnets: dict[str, str]
+) -> None:
     cluster_id = _create_cluster(cloudhsm, subnets)
-    hsm = cloudhsm.create_hsm(ClusterId=cluster_id, AvailabilityZone="us-east-1a")["Hsm"]
+    hsm = cloudhsm.create_hsm(ClusterId=cluster_id, AvailabilityZone="us-east-1a")[
+        "Hsm"
+    ]
     assert HSM_ID.fullmatch(hsm["HsmId"])
     assert hsm["SubnetId"] == subnets["us-east-1a"]
     eni = ec2.describe_network_interfaces(NetworkInterfaceIds=[hsm["EniId"]])[
@@ -136,7 +142,9 @@ def test_first_hsm_produces_real_csr(cloudhsm: Any, ec2: Any, subnets: dict[str,
     assert csr.is_signature_valid
 
 
-def test_second_hsm_waits_for_activation(cloudhsm: Any, subnets: dict[str, str]) -> None:
+def test_second_hsm_waits_for_activation(
+    cloudhsm: Any, subnets: dict[str, str]
+) -> None:
     cluster_id = _create_cluster(cloudhsm, subnets)
     cloudhsm.create_hsm(ClusterId=cluster_id, AvailabilityZone="us-east-1a")
     with pytest.raises(ClientError) as info:
@@ -149,7 +157,9 @@ def test_second_hsm_waits_for_activation(cloudhsm: Any, subnets: dict[str, str])
     assert len(_describe(cloudhsm, cluster_id)["Hsms"]) == 1
 
 
-def test_create_hsm_in_unknown_zone_is_rejected(cloudhsm: Any, subnets: dict[str, str]) -> None:
+def test_create_hsm_in_unknown_zone_is_rejected(
+    cloudhsm: Any, subnets: dict[str, str]
+) -> None:
     cluster_id = _create_cluster(cloudhsm, subnets)
     with pytest.raises(ClientError) as info:
         cloudhsm.create_hsm(ClusterId=cluster_id, AvailabilityZone="us-east-1c")
@@ -162,7 +172,9 @@ def test_create_hsm_in_unknown_zone_is_rejected(cloudhsm: Any, subnets: dict[str
 
 def test_create_hsm_unknown_cluster_not_found(cloudhsm: Any) -> None:
     with pytest.raises(ClientError) as info:
-        cloudhsm.create_hsm(ClusterId="cluster-aaaaaaaaaaa", AvailabilityZone="us-east-1a")
+        cloudhsm.create_hsm(
+            ClusterId="cluster-aaaaaaaaaaa", AvailabilityZone="us-east-1a"
+        )
     assert _error(info) == (
         "CloudHsmResourceNotFoundException",
         "Cluster 'cluster-aaaaaaaaaaa' does not exist in us-east-1.",
@@ -180,7 +192,9 @@ def _initialize(cloudhsm: Any, cluster_id: str, authority: Any) -> dict[str, Any
     )
 
 
-def test_initialize_cluster_sets_certificate(cloudhsm: Any, subnets: dict[str, str]) -> None:
+def test_initialize_cluster_sets_certificate(
+    cloudhsm: Any, subnets: dict[str, str]
+) -> None:
     cluster_id = _create_cluster(cloudhsm, subnets)
     cloudhsm.create_hsm(ClusterId=cluster_id, AvailabilityZone="us-east-1a")
     authority = default_certificate_authority()
@@ -195,7 +209,9 @@ def test_initialize_cluster_sets_certificate(cloudhsm: Any, subnets: dict[str, s
     assert cluster["Certificates"] == {"ClusterCertificate": signed}
 
 
-def test_initialize_with_other_ca_is_rejected(cloudhsm: Any, subnets: dict[str, str]) -> None:
+def test_initialize_with_other_ca_is_rejected(
+    cloudhsm: Any, subnets: dict[str, str]
+) -> None:
     cluster_id = _create_cluster(cloudhsm, subnets)
     cloudhsm.create_hsm(ClusterId=cluster_id, AvailabilityZone="us-east-1a")
     csr = _describe(cloudhsm, cluster_id)["Certificates"]["ClusterCsr"]
@@ -211,7 +227,9 @@ def test_initialize_with_other_ca_is_rejected(cloudhsm: Any, subnets: dict[str, 
     assert _describe(cloudhsm, cluster_id)["State"] == "UNINITIALIZED"
 
 
-def test_initialize_without_hsm_is_rejected(cloudhsm: Any, subnets: dict[str, str]) -> None:
+def test_initialize_without_hsm_is_rejected(
+    cloudhsm: Any, subnets: dict[str, str]
+) -> None:
     cluster_id = _create_cluster(cloudhsm, subnets)
     authority = default_certificate_authority()
     with pytest.raises(ClientError) as info:
@@ -229,20 +247,31 @@ def test_initialize_without_hsm_is_rejected(cloudhsm: Any, subnets: dict[str, st
 
 def test_delete_hsm_by_eni_ip(cloudhsm: Any, ec2: Any, subnets: dict[str, str]) -> None:
     cluster_id = _create_cluster(cloudhsm, subnets)
-    hsm = cloudhsm.create_hsm(ClusterId=cluster_id, AvailabilityZone="us-east-1a")["Hsm"]
+    hsm = cloudhsm.create_hsm(ClusterId=cluster_id, AvailabilityZone="us-east-1a")[
+        "Hsm"
+    ]
     response = cloudhsm.delete_hsm(ClusterId=cluster_id, EniIp=hsm["EniIp"])
     assert response["HsmId"] == hsm["HsmId"]
     assert _describe(cloudhsm, cluster_id)["Hsms"] == []
-    assert ec2.describe_network_interfaces(
-        Filters=[{"Name": "network-interface-id", "Values": [hsm["EniId"]]}]
-    )["NetworkInterfaces"] == []
+    assert (
+        ec2.describe_network_interfaces(
+            Filters=[{"Name": "network-interface-id", "Values": [hsm["EniId"]]}]
+        )["NetworkInterfaces"]
+        == []
+    )
 
 
-def test_delete_hsm_needs_one_identifier(cloudhsm: Any, subnets: dict[str, str]) -> None:
+def test_delete_hsm_needs_one_identifier(
+    cloudhsm: Any, subnets: dict[str, str]
+) -> None:
     cluster_id = _create_cluster(cloudhsm, subnets)
-    hsm = cloudhsm.create_hsm(ClusterId=cluster_id, AvailabilityZone="us-east-1a")["Hsm"]
+    hsm = cloudhsm.create_hsm(ClusterId=cluster_id, AvailabilityZone="us-east-1a")[
+        "Hsm"
+    ]
     with pytest.raises(ClientError) as info:
-        cloudhsm.delete_hsm(ClusterId=cluster_id, HsmId=hsm["HsmId"], EniId=hsm["EniId"])
+        cloudhsm.delete_hsm(
+            ClusterId=cluster_id, HsmId=hsm["HsmId"], EniId=hsm["EniId"]
+        )
     assert _error(info) == (
         "CloudHsmInvalidRequestException",
         "Specify exactly one of HsmId, EniId or EniIp to identify the HSM.",
@@ -250,7 +279,9 @@ def test_delete_hsm_needs_one_identifier(cloudhsm: Any, subnets: dict[str, str])
     assert len(_describe(cloudhsm, cluster_id)["Hsms"]) == 1
 
 
-def test_delete_cluster_with_hsm_is_rejected(cloudhsm: Any, subnets: dict[str, str]) -> None:
+def test_delete_cluster_with_hsm_is_rejected(
+    cloudhsm: Any, subnets: dict[str, str]
+) -> None:
     cluster_id = _create_cluster(cloudhsm, subnets)
     cloudhsm.create_hsm(ClusterId=cluster_id, AvailabilityZone="us-east-1a")
     with pytest.raises(ClientError) as info:
@@ -262,7 +293,9 @@ def test_delete_cluster_with_hsm_is_rejected(cloudhsm: Any, subnets: dict[str, s
     )
 
 
-def test_delete_cluster_removes_it(cloudhsm: Any, ec2: Any, subnets: dict[str, str]) -> None:
+def test_delete_cluster_removes_it(
+    cloudhsm: Any, ec2: Any, subnets: dict[str, str]
+) -> None:
     cluster_id = _create_cluster(cloudhsm, subnets)
     group_id = _describe(cloudhsm, cluster_id)["SecurityGroup"]
     cluster = cloudhsm.delete_cluster(ClusterId=cluster_id)["Cluster"]
@@ -275,7 +308,9 @@ def test_delete_cluster_removes_it(cloudhsm: Any, ec2: Any, subnets: dict[str, s
     assert groups == []
 
 
-def test_describe_clusters_filters_and_pages(cloudhsm: Any, subnets: dict[str, str]) -> None:
+def test_describe_clusters_filters_and_pages(
+    cloudhsm: Any, subnets: dict[str, str]
+) -> None:
     ids = [_create_cluster(cloudhsm, subnets) for _ in range(3)]
     first = cloudhsm.describe_clusters(MaxResults=2)
     assert [c["ClusterId"] for c in first["Clusters"]] == ids[:2]

@@ -20,7 +20,9 @@ def _error(info: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
     return error["Code"], error["Message"]
 
 
-def _create(kms: Any, cluster: ProvisionedCluster, name: str = "ks1", **extra: Any) -> str:
+def _create(
+    kms: Any, cluster: ProvisionedCluster, name: str = "ks1", **extra: Any
+) -> str:
     params = {
         "CustomKeyStoreName": name,
         "CloudHsmClusterId": cluster.cluster_id,
@@ -78,7 +80,9 @@ def test_create_starts_disconnected(kms: Any, cluster: ProvisionedCluster) -> No
     assert isinstance(store["CreationDate"], datetime)
 
 
-def test_create_duplicate_name_is_rejected(kms: Any, cluster: ProvisionedCluster) -> None:
+def test_create_duplicate_name_is_rejected(
+    kms: Any, cluster: ProvisionedCluster
+) -> None:
     first = _create(kms, cluster)
     other = provision_cluster()
     with pytest.raises(ClientError) as info:
@@ -91,7 +95,9 @@ def test_create_duplicate_name_is_rejected(kms: Any, cluster: ProvisionedCluster
     assert len(kms.describe_custom_key_stores()["CustomKeyStores"]) == 1
 
 
-def test_create_same_name_other_region_succeeds(kms: Any, cluster: ProvisionedCluster) -> None:
+def test_create_same_name_other_region_succeeds(
+    kms: Any, cluster: ProvisionedCluster
+) -> None:
     import boto3
 
     _create(kms, cluster)
@@ -101,13 +107,17 @@ def test_create_same_name_other_region_succeeds(kms: Any, cluster: ProvisionedCl
     assert _describe(kms_west, store_id)["CustomKeyStoreName"] == "ks1"
 
 
-def test_create_identical_retry_returns_same_id(kms: Any, cluster: ProvisionedCluster) -> None:
+def test_create_identical_retry_returns_same_id(
+    kms: Any, cluster: ProvisionedCluster
+) -> None:
     first = _create(kms, cluster)
     assert _create(kms, cluster) == first
     assert len(kms.describe_custom_key_stores()["CustomKeyStores"]) == 1
 
 
-def test_create_unknown_cluster_is_rejected(kms: Any, cluster: ProvisionedCluster) -> None:
+def test_create_unknown_cluster_is_rejected(
+    kms: Any, cluster: ProvisionedCluster
+) -> None:
     with pytest.raises(ClientError) as info:
         kms.create_custom_key_store(
             CustomKeyStoreName="ks1",
@@ -129,7 +139,9 @@ def test_create_cluster_in_other_region_is_not_found(kms: Any, aws: None) -> Non
     assert _error(info)[0] == "CloudHsmClusterNotFoundException"
 
 
-def test_create_cluster_in_use_is_rejected(kms: Any, cluster: ProvisionedCluster) -> None:
+def test_create_cluster_in_use_is_rejected(
+    kms: Any, cluster: ProvisionedCluster
+) -> None:
     first = _create(kms, cluster)
     with pytest.raises(ClientError) as info:
         _create(kms, cluster, name="ks2")
@@ -141,7 +153,9 @@ def test_create_cluster_in_use_is_rejected(kms: Any, cluster: ProvisionedCluster
     )
 
 
-def test_create_wrong_trust_anchor_is_rejected(kms: Any, cluster: ProvisionedCluster) -> None:
+def test_create_wrong_trust_anchor_is_rejected(
+    kms: Any, cluster: ProvisionedCluster
+) -> None:
     other_ca = create_certificate_authority("other CA")
     with pytest.raises(ClientError) as info:
         _create(kms, cluster, TrustAnchorCertificate=other_ca.certificate_pem)
@@ -162,7 +176,9 @@ def test_create_trust_anchor_with_other_line_breaks_is_accepted(
     assert _describe(kms, store_id)["ConnectionState"] == "DISCONNECTED"
 
 
-def test_create_on_uninitialized_cluster_is_not_active(kms: Any, cloudhsm: Any, ec2: Any) -> None:
+def test_create_on_uninitialized_cluster_is_not_active(
+    kms: Any, cloudhsm: Any, ec2: Any
+) -> None:
     vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
     subnets = [
         ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.1.{i}.0/24", AvailabilityZone=zone)[
@@ -265,14 +281,20 @@ def test_describe_unknown_id_is_not_found(kms: Any) -> None:
 
 def test_describe_by_name_finds_one(kms: Any, cluster: ProvisionedCluster) -> None:
     store_id = _create(kms, cluster, name="ExampleCloudHSMKeyStore")
-    stores = kms.describe_custom_key_stores(CustomKeyStoreName="ExampleCloudHSMKeyStore")
+    stores = kms.describe_custom_key_stores(
+        CustomKeyStoreName="ExampleCloudHSMKeyStore"
+    )
     assert [s["CustomKeyStoreId"] for s in stores["CustomKeyStores"]] == [store_id]
 
 
-def test_describe_with_id_and_name_is_rejected(kms: Any, cluster: ProvisionedCluster) -> None:
+def test_describe_with_id_and_name_is_rejected(
+    kms: Any, cluster: ProvisionedCluster
+) -> None:
     store_id = _create(kms, cluster)
     with pytest.raises(ClientError) as info:
-        kms.describe_custom_key_stores(CustomKeyStoreId=store_id, CustomKeyStoreName="ks1")
+        kms.describe_custom_key_stores(
+            CustomKeyStoreId=store_id, CustomKeyStoreName="ks1"
+        )
     assert _error(info) == (
         "ValidationException",
         "Specify either CustomKeyStoreId or CustomKeyStoreName, not both.",
@@ -322,7 +344,9 @@ def test_connect_reaches_connected(kms: Any, cluster: ProvisionedCluster) -> Non
     assert "ConnectionErrorCode" not in store
 
 
-def test_connect_rotates_kmsuser_password(kms: Any, cluster: ProvisionedCluster) -> None:
+def test_connect_rotates_kmsuser_password(
+    kms: Any, cluster: ProvisionedCluster
+) -> None:
     store_id = _create(kms, cluster)
     _connect(kms, store_id)
     kms.disconnect_custom_key_store(CustomKeyStoreId=store_id)
@@ -348,7 +372,9 @@ def test_connect_wrong_password_fails_invalid_credentials(
     assert store["ConnectionErrorCode"] == "INVALID_CREDENTIALS"
 
 
-def test_connect_failed_store_is_rejected(kms: Any, cluster: ProvisionedCluster) -> None:
+def test_connect_failed_store_is_rejected(
+    kms: Any, cluster: ProvisionedCluster
+) -> None:
     store_id = _create(kms, cluster, KeyStorePassword="wrongPassword1")
     _connect(kms, store_id)
     with pytest.raises(ClientError) as info:
@@ -361,7 +387,9 @@ def test_connect_failed_store_is_rejected(kms: Any, cluster: ProvisionedCluster)
     )
 
 
-def test_failed_store_recovers_after_update(kms: Any, cluster: ProvisionedCluster) -> None:
+def test_failed_store_recovers_after_update(
+    kms: Any, cluster: ProvisionedCluster
+) -> None:
     store_id = _create(kms, cluster, KeyStorePassword="wrongPassword1")
     _connect(kms, store_id)
     kms.disconnect_custom_key_store(CustomKeyStoreId=store_id)
@@ -384,7 +412,9 @@ def test_connect_without_kmsuser_fails_user_not_found(kms: Any, aws: None) -> No
     )
 
 
-def test_connect_five_failures_lock_kmsuser(kms: Any, cluster: ProvisionedCluster) -> None:
+def test_connect_five_failures_lock_kmsuser(
+    kms: Any, cluster: ProvisionedCluster
+) -> None:
     store_id = _create(kms, cluster, KeyStorePassword="wrongPassword1")
     codes = []
     for _ in range(6):
@@ -400,11 +430,15 @@ def test_connect_five_failures_lock_kmsuser(kms: Any, cluster: ProvisionedCluste
     cli.login("admin", "admin", cluster.admin_password)
     cli.user_change_password("kmsuser", "crypto-user", "newPassword7")
     cli.logout()
-    kms.update_custom_key_store(CustomKeyStoreId=store_id, KeyStorePassword="newPassword7")
+    kms.update_custom_key_store(
+        CustomKeyStoreId=store_id, KeyStorePassword="newPassword7"
+    )
     assert _connect(kms, store_id)["ConnectionState"] == "CONNECTED"
 
 
-def test_connect_while_kmsuser_logged_in_fails(kms: Any, cluster: ProvisionedCluster) -> None:
+def test_connect_while_kmsuser_logged_in_fails(
+    kms: Any, cluster: ProvisionedCluster
+) -> None:
     store_id = _create(kms, cluster)
     cli = cloudhsm_cli(cluster.cluster_id)
     cli.login("kmsuser", "crypto-user", cluster.kmsuser_password)
@@ -467,15 +501,23 @@ def test_connect_creates_kms_network_resources(
     )["NetworkInterfaces"]
     assert sorted(eni["SubnetId"] for eni in enis) == sorted(cluster.subnet_ids)
     kms.disconnect_custom_key_store(CustomKeyStoreId=store_id)
-    assert ec2.describe_security_groups(
-        Filters=[{"Name": "group-name", "Values": [f"kms-{store_id}"]}]
-    )["SecurityGroups"] == []
-    assert ec2.describe_network_interfaces(
-        Filters=[{"Name": "description", "Values": [description]}]
-    )["NetworkInterfaces"] == []
+    assert (
+        ec2.describe_security_groups(
+            Filters=[{"Name": "group-name", "Values": [f"kms-{store_id}"]}]
+        )["SecurityGroups"]
+        == []
+    )
+    assert (
+        ec2.describe_network_interfaces(
+            Filters=[{"Name": "description", "Values": [description]}]
+        )["NetworkInterfaces"]
+        == []
+    )
 
 
-def test_disconnect_new_store_is_rejected(kms: Any, cluster: ProvisionedCluster) -> None:
+def test_disconnect_new_store_is_rejected(
+    kms: Any, cluster: ProvisionedCluster
+) -> None:
     store_id = _create(kms, cluster)
     with pytest.raises(ClientError) as info:
         kms.disconnect_custom_key_store(CustomKeyStoreId=store_id)
@@ -497,7 +539,9 @@ def test_disconnect_unknown_store_is_not_found(kms: Any) -> None:
 def test_update_name_while_connected(kms: Any, cluster: ProvisionedCluster) -> None:
     store_id = _create(kms, cluster)
     _connect(kms, store_id)
-    kms.update_custom_key_store(CustomKeyStoreId=store_id, NewCustomKeyStoreName="renamed")
+    kms.update_custom_key_store(
+        CustomKeyStoreId=store_id, NewCustomKeyStoreName="renamed"
+    )
     store = _describe(kms, store_id)
     assert store["CustomKeyStoreName"] == "renamed"
     assert store["ConnectionState"] == "CONNECTED"
@@ -535,7 +579,9 @@ def test_update_to_unrelated_cluster_is_rejected(
     store_id = _create(kms, cluster)
     other = provision_cluster()
     with pytest.raises(ClientError) as info:
-        kms.update_custom_key_store(CustomKeyStoreId=store_id, CloudHsmClusterId=other.cluster_id)
+        kms.update_custom_key_store(
+            CustomKeyStoreId=store_id, CloudHsmClusterId=other.cluster_id
+        )
     assert _error(info)[0] == "CloudHsmClusterNotRelatedException"
     assert _describe(kms, store_id)["CloudHsmClusterId"] == cluster.cluster_id
 
@@ -544,11 +590,15 @@ def test_update_name_in_use_is_rejected(kms: Any, cluster: ProvisionedCluster) -
     _create(kms, cluster, name="first")
     second = _create(kms, provision_cluster(), name="second")
     with pytest.raises(ClientError) as info:
-        kms.update_custom_key_store(CustomKeyStoreId=second, NewCustomKeyStoreName="first")
+        kms.update_custom_key_store(
+            CustomKeyStoreId=second, NewCustomKeyStoreName="first"
+        )
     assert _error(info)[0] == "CustomKeyStoreNameInUseException"
 
 
-def test_update_unknown_cluster_is_not_found(kms: Any, cluster: ProvisionedCluster) -> None:
+def test_update_unknown_cluster_is_not_found(
+    kms: Any, cluster: ProvisionedCluster
+) -> None:
     store_id = _create(kms, cluster)
     with pytest.raises(ClientError) as info:
         kms.update_custom_key_store(
@@ -560,7 +610,9 @@ def test_update_unknown_cluster_is_not_found(kms: Any, cluster: ProvisionedClust
 # DeleteCustomKeyStore
 
 
-def test_delete_connected_store_is_rejected(kms: Any, cluster: ProvisionedCluster) -> None:
+def test_delete_connected_store_is_rejected(
+    kms: Any, cluster: ProvisionedCluster
+) -> None:
     store_id = _create(kms, cluster)
     _connect(kms, store_id)
     with pytest.raises(ClientError) as info:
@@ -595,7 +647,9 @@ def test_delete_disconnected_store(kms: Any, cluster: ProvisionedCluster) -> Non
     assert "kmsuser" in usernames
 
 
-def test_responses_never_contain_password(kms: Any, cluster: ProvisionedCluster) -> None:
+def test_responses_never_contain_password(
+    kms: Any, cluster: ProvisionedCluster
+) -> None:
     store_id = _create(kms, cluster)
     _connect(kms, store_id)
     body = str(kms.describe_custom_key_stores())

@@ -80,7 +80,13 @@ def test_seed_connected_store(endpoint: str) -> None:
 def test_seed_failed_store_wrong_password(endpoint: str) -> None:
     store = provision_key_store(endpoint_url=endpoint)
     store_id = store.custom_key_store_id
-    aws(endpoint, "kms", "disconnect-custom-key-store", "--custom-key-store-id", store_id)
+    aws(
+        endpoint,
+        "kms",
+        "disconnect-custom-key-store",
+        "--custom-key-store-id",
+        store_id,
+    )
     aws(
         endpoint,
         "kms",

@@ -195,7 +195,7 @@ class Cluster(ManagedState):
         return {}
 
     def to_dict(self, state: str | None = None) -> dict[str, Any]:
-        """Describe the cluster, in `state` if given (as the calling operation sees it)."""
+        """Describe the cluster, in `state` if given (as its operation reports it)."""
         state = state or self.state
         result: dict[str, Any] = {
             "BackupPolicy": "DEFAULT",

@@ -57,9 +57,7 @@ class KeyStoreBackend(BaseBackend):
 
     @property
     def clusters(self) -> CloudHsmBackend:
-        backend: CloudHsmBackend = cloudhsm_backends[self.account_id][
-            self.region_name
-        ]
+        backend: CloudHsmBackend = cloudhsm_backends[self.account_id][self.region_name]
         return backend
 
     # Reading stores
@@ -273,7 +271,9 @@ class KeyStoreBackend(BaseBackend):
         if cluster_id is not None:
             store.cluster_id = cluster_id
 
-    def _check_replacement_cluster(self, store: CustomKeyStore, cluster_id: str) -> None:
+    def _check_replacement_cluster(
+        self, store: CustomKeyStore, cluster_id: str
+    ) -> None:
         cluster = self._get_cluster(cluster_id)
         current = self.clusters.find_cluster(store.cluster_id)
         related = cluster_id == store.cluster_id or (

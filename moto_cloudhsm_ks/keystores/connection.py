@@ -41,9 +41,7 @@ def _subnet_without_free_address(cluster: Cluster) -> bool:
     return False
 
 
-def find_connection_error(
-    store: CustomKeyStore, cluster: Cluster | None
-) -> str | None:
+def find_connection_error(store: CustomKeyStore, cluster: Cluster | None) -> str | None:
     """Return the ConnectionErrorCode this attempt ends with, or None on success.
 
     A wrong password counts as one failed kmsuser login toward the lockout.

@@ -10,7 +10,11 @@ from ..exceptions import ValidationException
 from ..handlers import json_handler
 from .backend import KeyStoreBackend, key_store_backends
 
-_CLOUDHSM_PARAMETERS = ("CloudHsmClusterId", "TrustAnchorCertificate", "KeyStorePassword")
+_CLOUDHSM_PARAMETERS = (
+    "CloudHsmClusterId",
+    "TrustAnchorCertificate",
+    "KeyStorePassword",
+)
 _XKS_PARAMETERS = (
     "XksProxyUriEndpoint",
     "XksProxyUriPath",
