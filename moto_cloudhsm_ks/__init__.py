@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .cli import CloudHsmCli, cloudhsm_cli
 from .exceptions import CloudHsmCliError
+from .faults import inject_connection_error
 from .mock import MockKms, mock_kms
 from .plugin import install
 
@@ -18,6 +19,7 @@ __all__ = [
     "CloudHsmCliError",
     "MockKms",
     "cloudhsm_cli",
+    "inject_connection_error",
     "install",
     "mock_kms",
 ]

@@ -14,6 +14,7 @@ from moto.moto_api._internal import urls as moto_api_urls
 from .cli import CLI_ROUTE
 from .cloudhsm.cli_dispatch import run_command
 from .exceptions import CloudHsmCliError
+from .faults import CONNECTION_ERROR_ROUTE, set_connection_error
 
 Reply = tuple[int, dict[str, str], str]
 
@@ -56,8 +57,25 @@ def cli_command(request: Any, full_url: str, headers: Any) -> Reply:
     return 200, _JSON_HEADERS, json.dumps({"result": result})
 
 
+def connection_error(request: Any, full_url: str, headers: Any) -> Reply:
+    """Set or clear an injected connection failure, for `inject_connection_error`."""
+    try:
+        payload = _read_json(request, headers)
+        error_code = payload.get("error_code")
+        set_connection_error(
+            str(payload["account_id"]),
+            str(payload["region_name"]),
+            str(payload["custom_key_store_id"]),
+            None if error_code is None else str(error_code),
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        return _error(400, f"Invalid connection-error request: {error}")
+    return 200, _JSON_HEADERS, json.dumps({"result": None})
+
+
 ROUTES = {
     "{0}" + CLI_ROUTE: cli_command,
+    "{0}" + CONNECTION_ERROR_ROUTE: connection_error,
 }
 
 

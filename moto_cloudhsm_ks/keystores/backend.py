@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 from collections.abc import Callable
 
 from moto.core.base_backend import BackendDict, BaseBackend
@@ -21,6 +22,7 @@ from ..exceptions import (
     CustomKeyStoreNotFoundException,
     IncorrectTrustAnchorException,
     InvalidMarkerException,
+    KMSInternalException,
     LimitExceededException,
 )
 from . import cluster_checks, connection
@@ -35,8 +37,10 @@ from .models import (
 )
 
 # "You can create up to 10 custom key stores in each AWS account and Region"
-# (KMS Developer Guide, resource-limits). Tests may raise it per backend.
+# (KMS Developer Guide, resource-limits). AWS raises it on request; tests raise it
+# with this environment variable, read at every CreateCustomKeyStore.
 DEFAULT_CUSTOM_KEY_STORE_QUOTA = 10
+QUOTA_VARIABLE = "MOTO_CLOUDHSM_KS_CUSTOM_KEY_STORE_QUOTA"
 # DescribeCustomKeyStores has no documented default Limit; the mock uses the
 # maximum the model allows.
 DEFAULT_PAGE_SIZE = 1000
@@ -48,7 +52,6 @@ class KeyStoreBackend(BaseBackend):
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         self.stores: dict[str, CustomKeyStore] = {}
-        self.quota = DEFAULT_CUSTOM_KEY_STORE_QUOTA
         self._next_sequence = 0
         self._issued_markers: set[str] = set()
         # Answers "how many KMS keys does this store contain?"; the key module
@@ -166,10 +169,11 @@ class KeyStoreBackend(BaseBackend):
                 f"store {existing.custom_key_store_id}. Use a name that is unique in "
                 "the account and Region."
             )
-        if len(self.stores) >= self.quota:
+        quota = custom_key_store_quota()
+        if len(self.stores) >= quota:
             raise LimitExceededException(
                 f"Account {self.account_id} already has {len(self.stores)} custom key "
-                f"stores in {self.region_name}, the limit of {self.quota}. Delete a "
+                f"stores in {self.region_name}, the limit of {quota}. Delete a "
                 "custom key store and try again."
             )
         cluster = self._get_cluster(cluster_id)
@@ -336,6 +340,23 @@ class KeyStoreBackend(BaseBackend):
         connection.release(store, self.clusters)
         store.connection_error_code = None
         store.set_state(DISCONNECTING)
+
+
+def custom_key_store_quota() -> int:
+    """Return the quota of custom key stores per account and Region."""
+    value = os.environ.get(QUOTA_VARIABLE)
+    if value is None:
+        return DEFAULT_CUSTOM_KEY_STORE_QUOTA
+    try:
+        quota = int(value)
+    except ValueError:
+        quota = -1
+    if quota < 0:
+        raise KMSInternalException(
+            f"{QUOTA_VARIABLE} is '{value}', which is not a whole number of custom key "
+            "stores. Set it to 0 or more, or unset it for the AWS default of 10."
+        )
+    return quota
 
 
 def _share_backup_history(first: Cluster, second: Cluster) -> bool:
