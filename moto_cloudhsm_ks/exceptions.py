@@ -92,6 +92,10 @@ class DisabledException(KmsClientError):
     pass
 
 
+class IncorrectKeyException(KmsClientError):
+    pass
+
+
 class UnsupportedOperationException(KmsClientError):
     pass
 

@@ -19,6 +19,7 @@ from moto.moto_api import state_manager
 from .cloudhsm import responses as cloudhsm_responses
 from .cloudhsm.models import CLUSTER_MODEL, HSM_MODEL
 from .control import register_routes
+from .keys.install import install_key_handlers
 from .keystores import responses as key_store_responses
 from .keystores.models import KEY_STORE_MODEL
 
@@ -68,6 +69,7 @@ def install() -> None:
         _add_new_handlers(KmsResponse, key_store_responses.NEW_HANDLERS)
         _add_new_handlers(CloudHSMV2Response, cloudhsm_responses.NEW_HANDLERS)
         _replace_handlers(CloudHSMV2Response, cloudhsm_responses.REPLACED_HANDLERS)
+        install_key_handlers()
         for model_name in (CLUSTER_MODEL, HSM_MODEL, KEY_STORE_MODEL):
             state_manager.register_default_transition(
                 model_name, transition={"progression": "immediate"}

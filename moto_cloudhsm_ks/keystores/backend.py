@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-from collections.abc import Callable
 
 from moto.core.base_backend import BackendDict, BaseBackend
 
@@ -25,6 +24,7 @@ from ..exceptions import (
     KMSInternalException,
     LimitExceededException,
 )
+from ..keys.registry import store_key_registries, utc_now
 from . import cluster_checks, connection
 from .models import (
     CONNECT_ATTEMPT_ENDED,
@@ -54,9 +54,6 @@ class KeyStoreBackend(BaseBackend):
         self.stores: dict[str, CustomKeyStore] = {}
         self._next_sequence = 0
         self._issued_markers: set[str] = set()
-        # Answers "how many KMS keys does this store contain?"; the key module
-        # replaces it once keys can live in stores.
-        self.count_keys: Callable[[str], int] = lambda store_id: 0
 
     @property
     def clusters(self) -> CloudHsmBackend:
@@ -64,6 +61,11 @@ class KeyStoreBackend(BaseBackend):
         return backend
 
     # Reading stores
+
+    def count_keys(self, store_id: str) -> int:
+        """Count the KMS keys in the store, including keys pending deletion."""
+        registry = store_key_registries[self.account_id][self.region_name]
+        return registry.count_in_store(store_id, utc_now())
 
     def connection_state(self, store: CustomKeyStore) -> str:
         """Return the store's state, ending a connection attempt that is due."""

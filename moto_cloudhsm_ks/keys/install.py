@@ -1,0 +1,74 @@
+"""Install the store key handlers into moto's `KmsResponse`.
+
+Touches moto internals: replaces `KmsResponse` methods with wrappers that call
+the original method for keys outside custom key stores, and wraps
+`KmsResponse.call_action` so every KMS request first deletes the store keys
+whose waiting period has ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from moto.core.common_types import TYPE_RESPONSE
+from moto.kms.responses import KmsResponse
+
+from ..handlers import state_lock
+from .context import StoreKeyContext
+from .crypto_responses import CRYPTO_HANDLERS
+from .deletion import delete_keys_past_deletion_date
+from .registry import utc_now
+from .request import KeyRequest, decode_body
+from .responses import MANAGEMENT_HANDLERS, KeyHandler
+
+_WRAPPED = "_moto_cloudhsm_ks_wrapped"
+
+MotoMethod = Callable[[KmsResponse], object]
+
+
+def _call_moto(original: MotoMethod | None, action: str, response: KmsResponse) -> str:
+    if original is None:
+        # moto's own message for an action it does not implement.
+        raise NotImplementedError(f"The {action} action has not been implemented")
+    return str(original(response))
+
+
+def _wrap_handler(action: str, handler: KeyHandler) -> None:
+    original: MotoMethod | None = getattr(KmsResponse, action, None)
+    if getattr(original, _WRAPPED, False):
+        return
+
+    def method(response: KmsResponse) -> str:
+        params = decode_body(response)
+        with state_lock:
+            request = KeyRequest(
+                response, params, lambda: _call_moto(original, action, response)
+            )
+            return handler(request)
+
+    method.__name__ = action
+    method.__doc__ = handler.__doc__
+    setattr(method, _WRAPPED, True)
+    setattr(KmsResponse, action, method)
+
+
+def _wrap_call_action() -> None:
+    original = KmsResponse.call_action
+    if getattr(original, _WRAPPED, False):
+        return
+
+    def call_action(response: KmsResponse) -> TYPE_RESPONSE:
+        with state_lock:
+            context = StoreKeyContext(response.current_account, response.region)
+            delete_keys_past_deletion_date(context, utc_now())
+        return original(response)
+
+    setattr(call_action, _WRAPPED, True)
+    KmsResponse.call_action = call_action  # type: ignore[method-assign,assignment]
+
+
+def install_key_handlers() -> None:
+    """Wrap moto's KMS handlers with the store key rules; safe to call again."""
+    for action, handler in {**MANAGEMENT_HANDLERS, **CRYPTO_HANDLERS}.items():
+        _wrap_handler(action, handler)
+    _wrap_call_action()

@@ -1,0 +1,65 @@
+"""One KMS request that may concern a key in a custom key store.
+
+Touches moto internals: resolves key IDs, aliases and ARNs with moto's
+`KmsResponse` and `KmsBackend` methods, so missing keys get moto's errors.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from moto.kms.responses import KmsResponse
+
+from .context import StoreKeyContext
+from .registry import StoreKey
+
+
+def decode_body(response: KmsResponse) -> dict[str, Any]:
+    body = response.body
+    if isinstance(body, bytes):
+        body = body.decode("utf-8")
+    params = json.loads(body) if body else {}
+    return params if isinstance(params, dict) else {}
+
+
+@dataclass
+class KeyRequest:
+    """The request's parameters, moto's response object and moto's own handler."""
+
+    response: KmsResponse
+    params: dict[str, Any]
+    call_moto: Callable[[], str]
+
+    @property
+    def context(self) -> StoreKeyContext:
+        return StoreKeyContext(self.response.current_account, self.response.region)
+
+    def blob(self, name: str) -> bytes:
+        return base64.b64decode(self.params[name])
+
+    def encryption_context(self, name: str = "EncryptionContext") -> dict[str, str]:
+        return dict(self.params.get(name) or {})
+
+    def resolve_key_id(self, key_id: str, accepts_alias: bool = True) -> str:
+        """Return the raw key ID, raising moto's NotFoundException if unknown."""
+        if accepts_alias:
+            self.response._validate_key_id(key_id)
+        else:
+            self.response._validate_cmk_id(key_id)
+        return str(self.response.kms_backend.any_id_to_key_id(key_id))
+
+    def store_key(self, parameter: str, accepts_alias: bool = True) -> StoreKey | None:
+        """Return the store key that parameter names, or None for other keys."""
+        key_id = self.params.get(parameter)
+        if key_id is None:
+            return None
+        raw_key_id = self.resolve_key_id(key_id, accepts_alias)
+        return self.context.registry.find(raw_key_id)
+
+
+def encode_blob(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
