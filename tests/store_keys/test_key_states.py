@@ -11,8 +11,17 @@ from botocore.exceptions import ClientError
 
 from moto_cloudhsm_ks.provisioning import ProvisionedKeyStore, provision_key_store
 
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
+from .helpers import (
+    ACCOUNT,
+    REGION,
+    cluster_of,
+    connect,
+    create_store_key,
+    disconnect,
+    error_of,
+    key_ids,
+    wait_for_state,
+)
 
 METADATA_FIELDS = {
     "AWSAccountId",
@@ -34,55 +43,16 @@ METADATA_FIELDS = {
 }
 
 
-def _error(info: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    error = info.value.response["Error"]
-    return error["Code"], error["Message"]
-
-
-def _key_ids(kms: Any) -> list[str]:
-    return [key["KeyId"] for key in kms.list_keys()["Keys"]]
-
-
-def _create_key(kms: Any, store: ProvisionedKeyStore, **extra: Any) -> dict[str, Any]:
-    response = kms.create_key(
-        Origin="AWS_CLOUDHSM", CustomKeyStoreId=store.custom_key_store_id, **extra
-    )
-    return dict(response["KeyMetadata"])
-
-
 def _state(kms: Any, key_id: str) -> tuple[str, bool]:
     metadata = kms.describe_key(KeyId=key_id)["KeyMetadata"]
     return metadata["KeyState"], metadata["Enabled"]
-
-
-def _wait_for(kms: Any, store_id: str, state: str) -> None:
-    for _ in range(10):
-        stores = kms.describe_custom_key_stores(CustomKeyStoreId=store_id)
-        if stores["CustomKeyStores"][0]["ConnectionState"] == state:
-            return
-    raise AssertionError(f"Custom key store {store_id} did not reach {state}.")
-
-
-def _disconnect(kms: Any, store: ProvisionedKeyStore) -> None:
-    kms.disconnect_custom_key_store(CustomKeyStoreId=store.custom_key_store_id)
-    _wait_for(kms, store.custom_key_store_id, "DISCONNECTED")
-
-
-def _connect(kms: Any, store: ProvisionedKeyStore) -> None:
-    kms.connect_custom_key_store(CustomKeyStoreId=store.custom_key_store_id)
-    _wait_for(kms, store.custom_key_store_id, "CONNECTED")
-
-
-@pytest.fixture
-def store(aws: None) -> ProvisionedKeyStore:
-    return provision_key_store()
 
 
 # CreateKey
 
 
 def test_create_key_metadata(kms: Any, store: ProvisionedKeyStore) -> None:
-    metadata = _create_key(kms, store, Description="Key in custom key store")
+    metadata = create_store_key(kms, store, Description="Key in custom key store")
     key_id = metadata["KeyId"]
     assert set(metadata) == METADATA_FIELDS
     assert metadata["AWSAccountId"] == ACCOUNT
@@ -103,7 +73,7 @@ def test_create_key_metadata(kms: Any, store: ProvisionedKeyStore) -> None:
 
 
 def test_describe_key_matches_create(kms: Any, store: ProvisionedKeyStore) -> None:
-    created = _create_key(kms, store)
+    created = create_store_key(kms, store)
     by_id = kms.describe_key(KeyId=created["KeyId"])["KeyMetadata"]
     by_arn = kms.describe_key(KeyId=created["Arn"])["KeyMetadata"]
     assert by_id == created
@@ -111,7 +81,7 @@ def test_describe_key_matches_create(kms: Any, store: ProvisionedKeyStore) -> No
 
 
 def test_describe_key_through_alias(kms: Any, store: ProvisionedKeyStore) -> None:
-    created = _create_key(kms, store)
+    created = create_store_key(kms, store)
     kms.create_alias(AliasName="alias/hsm-key", TargetKeyId=created["KeyId"])
     metadata = kms.describe_key(KeyId="alias/hsm-key")["KeyMetadata"]
     assert metadata["CustomKeyStoreId"] == store.custom_key_store_id
@@ -119,7 +89,7 @@ def test_describe_key_through_alias(kms: Any, store: ProvisionedKeyStore) -> Non
 
 
 def test_create_key_explicit_defaults(kms: Any, store: ProvisionedKeyStore) -> None:
-    metadata = _create_key(
+    metadata = create_store_key(
         kms,
         store,
         KeySpec="SYMMETRIC_DEFAULT",
@@ -133,7 +103,7 @@ def test_create_key_explicit_defaults(kms: Any, store: ProvisionedKeyStore) -> N
 
 
 def test_create_key_listed(kms: Any, store: ProvisionedKeyStore) -> None:
-    metadata = _create_key(kms, store)
+    metadata = create_store_key(kms, store)
     keys = kms.list_keys()["Keys"]
     assert {"KeyId": metadata["KeyId"], "KeyArn": metadata["Arn"]} in keys
 
@@ -141,12 +111,10 @@ def test_create_key_listed(kms: Any, store: ProvisionedKeyStore) -> None:
 def test_create_key_puts_material_in_cluster(
     kms: Any, store: ProvisionedKeyStore
 ) -> None:
-    from moto_cloudhsm_ks.cloudhsm.backend import cloudhsm_backends
-
-    cluster = cloudhsm_backends[ACCOUNT][REGION].clusters[store.cluster_id]
+    cluster = cluster_of(store)
     before = dict(cluster.key_material)
-    _create_key(kms, store)
-    _create_key(kms, store)
+    create_store_key(kms, store)
+    create_store_key(kms, store)
     added = set(cluster.key_material) - set(before)
     assert len(added) == 2
     for handle in added:
@@ -226,11 +194,11 @@ def test_create_key_unsupported_parameters(
     code: str,
     message: str,
 ) -> None:
-    before = _key_ids(kms)
+    before = key_ids(kms)
     with pytest.raises(ClientError) as info:
-        _create_key(kms, store, **extra)
-    assert _error(info) == (code, message)
-    assert _key_ids(kms) == before
+        create_store_key(kms, store, **extra)
+    assert error_of(info) == (code, message)
+    assert key_ids(kms) == before
 
 
 @pytest.mark.parametrize("origin", ["AWS_KMS", "EXTERNAL", "EXTERNAL_KEY_STORE"])
@@ -238,100 +206,100 @@ def test_create_key_store_with_other_origin(
     kms: Any, store: ProvisionedKeyStore, origin: str
 ) -> None:
     store_id = store.custom_key_store_id
-    before = _key_ids(kms)
+    before = key_ids(kms)
     with pytest.raises(ClientError) as info:
         kms.create_key(Origin=origin, CustomKeyStoreId=store_id)
-    assert _error(info) == (
+    assert error_of(info) == (
         "ValidationException",
         f"Origin {origin} is not valid with CustomKeyStoreId {store_id}. To create a "
         "KMS key in a CloudHSM key store, set Origin to AWS_CLOUDHSM.",
     )
-    assert _key_ids(kms) == before
+    assert key_ids(kms) == before
 
 
 def test_create_key_store_without_origin(kms: Any, store: ProvisionedKeyStore) -> None:
     store_id = store.custom_key_store_id
-    before = _key_ids(kms)
+    before = key_ids(kms)
     with pytest.raises(ClientError) as info:
         kms.create_key(CustomKeyStoreId=store_id)
-    assert _error(info) == (
+    assert error_of(info) == (
         "ValidationException",
         f"Origin AWS_KMS is not valid with CustomKeyStoreId {store_id}. To create a "
         "KMS key in a CloudHSM key store, set Origin to AWS_CLOUDHSM.",
     )
-    assert _key_ids(kms) == before
+    assert key_ids(kms) == before
 
 
 @pytest.mark.parametrize("origin", ["AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"])
 def test_create_key_origin_without_store(
     kms: Any, store: ProvisionedKeyStore, origin: str
 ) -> None:
-    before = _key_ids(kms)
+    before = key_ids(kms)
     with pytest.raises(ClientError) as info:
         kms.create_key(Origin=origin)
-    assert _error(info) == (
+    assert error_of(info) == (
         "ValidationException",
         f"CustomKeyStoreId is required when Origin is {origin}. Specify the custom "
         "key store to create the KMS key in.",
     )
-    assert _key_ids(kms) == before
+    assert key_ids(kms) == before
 
 
 def test_create_key_unknown_origin(kms: Any, store: ProvisionedKeyStore) -> None:
-    before = _key_ids(kms)
+    before = key_ids(kms)
     with pytest.raises(ClientError) as info:
         kms.create_key(Origin="CLOUDHSM")
-    assert _error(info) == (
+    assert error_of(info) == (
         "ValidationException",
         "1 validation error detected: Value 'CLOUDHSM' at 'origin' failed to satisfy "
         "constraint: Member must satisfy enum value set: [AWS_KMS, EXTERNAL, "
         "AWS_CLOUDHSM, EXTERNAL_KEY_STORE]",
     )
-    assert _key_ids(kms) == before
+    assert key_ids(kms) == before
 
 
 def test_create_key_unknown_store(kms: Any, store: ProvisionedKeyStore) -> None:
-    before = _key_ids(kms)
+    before = key_ids(kms)
     with pytest.raises(ClientError) as info:
         kms.create_key(Origin="AWS_CLOUDHSM", CustomKeyStoreId="cks-0000000000000000a")
-    assert _error(info) == (
+    assert error_of(info) == (
         "CustomKeyStoreNotFoundException",
         f"Custom key store 'cks-0000000000000000a' does not exist in account "
         f"{ACCOUNT} in {REGION}.",
     )
-    assert _key_ids(kms) == before
+    assert key_ids(kms) == before
 
 
 @pytest.mark.parametrize("connection_state", ["DISCONNECTED", "FAILED"])
 def test_create_key_store_not_connected(kms: Any, connection_state: str) -> None:
     store = provision_key_store(connection_state=connection_state)
     store_id = store.custom_key_store_id
-    before = _key_ids(kms)
+    before = key_ids(kms)
     with pytest.raises(ClientError) as info:
-        _create_key(kms, store)
-    assert _error(info) == (
+        create_store_key(kms, store)
+    assert error_of(info) == (
         "CustomKeyStoreInvalidStateException",
         f"Custom key store {store_id} is {connection_state}. Connect it with "
         "ConnectCustomKeyStore and wait until it is CONNECTED before you create KMS "
         "keys in it.",
     )
-    assert _key_ids(kms) == before
+    assert key_ids(kms) == before
 
 
 def test_create_key_needs_two_hsms(
     kms: Any, cloudhsm: Any, store: ProvisionedKeyStore
 ) -> None:
     cloudhsm.delete_hsm(ClusterId=store.cluster_id, HsmId=store.hsm_ids[1])
-    before = _key_ids(kms)
+    before = key_ids(kms)
     with pytest.raises(ClientError) as info:
-        _create_key(kms, store)
-    assert _error(info) == (
+        create_store_key(kms, store)
+    assert error_of(info) == (
         "CloudHsmClusterInvalidConfigurationException",
         f"CloudHSM cluster {store.cluster_id} has 1 ACTIVE HSM(s) in 1 Availability "
         "Zone(s). It must contain at least two active HSMs, each in a different "
         "Availability Zone.",
     )
-    assert _key_ids(kms) == before
+    assert key_ids(kms) == before
 
 
 def test_create_key_two_hsms_one_zone(kms: Any) -> None:
@@ -339,8 +307,8 @@ def test_create_key_two_hsms_one_zone(kms: Any) -> None:
     cloudhsm = boto3.client("cloudhsmv2", region_name=REGION)
     cloudhsm.delete_hsm(ClusterId=store.cluster_id, HsmId=store.hsm_ids[1])
     with pytest.raises(ClientError) as info:
-        _create_key(kms, store)
-    assert _error(info) == (
+        create_store_key(kms, store)
+    assert error_of(info) == (
         "CloudHsmClusterInvalidConfigurationException",
         f"CloudHSM cluster {store.cluster_id} has 2 ACTIVE HSM(s) in 1 Availability "
         "Zone(s). It must contain at least two active HSMs, each in a different "
@@ -354,59 +322,59 @@ def test_create_key_two_hsms_one_zone(kms: Any) -> None:
 def test_disconnect_makes_keys_unavailable(
     kms: Any, store: ProvisionedKeyStore
 ) -> None:
-    key_id = _create_key(kms, store)["KeyId"]
-    _disconnect(kms, store)
+    key_id = create_store_key(kms, store)["KeyId"]
+    disconnect(kms, store)
     assert _state(kms, key_id) == ("Unavailable", False)
 
 
 def test_reconnect_restores_enabled(kms: Any, store: ProvisionedKeyStore) -> None:
-    key_id = _create_key(kms, store)["KeyId"]
-    _disconnect(kms, store)
-    _connect(kms, store)
+    key_id = create_store_key(kms, store)["KeyId"]
+    disconnect(kms, store)
+    connect(kms, store)
     assert _state(kms, key_id) == ("Enabled", True)
 
 
 def test_reconnect_restores_disabled(kms: Any, store: ProvisionedKeyStore) -> None:
-    key_id = _create_key(kms, store)["KeyId"]
+    key_id = create_store_key(kms, store)["KeyId"]
     kms.disable_key(KeyId=key_id)
-    _disconnect(kms, store)
+    disconnect(kms, store)
     assert _state(kms, key_id) == ("Unavailable", False)
-    _connect(kms, store)
+    connect(kms, store)
     assert _state(kms, key_id) == ("Disabled", False)
 
 
 def test_enable_unavailable_key_on_reconnect(
     kms: Any, store: ProvisionedKeyStore
 ) -> None:
-    key_id = _create_key(kms, store)["KeyId"]
+    key_id = create_store_key(kms, store)["KeyId"]
     kms.disable_key(KeyId=key_id)
-    _disconnect(kms, store)
+    disconnect(kms, store)
     kms.enable_key(KeyId=key_id)
     assert _state(kms, key_id) == ("Unavailable", False)
-    _connect(kms, store)
+    connect(kms, store)
     assert _state(kms, key_id) == ("Enabled", True)
 
 
 def test_disable_unavailable_key_on_reconnect(
     kms: Any, store: ProvisionedKeyStore
 ) -> None:
-    key_id = _create_key(kms, store)["KeyId"]
-    _disconnect(kms, store)
+    key_id = create_store_key(kms, store)["KeyId"]
+    disconnect(kms, store)
     kms.disable_key(KeyId=key_id)
     assert _state(kms, key_id) == ("Unavailable", False)
-    _connect(kms, store)
+    connect(kms, store)
     assert _state(kms, key_id) == ("Disabled", False)
 
 
 def test_failed_store_keys_unavailable(kms: Any, store: ProvisionedKeyStore) -> None:
-    key_id = _create_key(kms, store)["KeyId"]
+    key_id = create_store_key(kms, store)["KeyId"]
     store_id = store.custom_key_store_id
-    _disconnect(kms, store)
+    disconnect(kms, store)
     kms.update_custom_key_store(
         CustomKeyStoreId=store_id, KeyStorePassword="wrong12345"
     )
     kms.connect_custom_key_store(CustomKeyStoreId=store_id)
-    _wait_for(kms, store_id, "FAILED")
+    wait_for_state(kms, store_id, "FAILED")
     assert _state(kms, key_id) == ("Unavailable", False)
 
 
@@ -415,15 +383,15 @@ def test_connecting_store_keys_unavailable(
 ) -> None:
     from moto.moto_api import state_manager
 
-    key_id = _create_key(kms, store)["KeyId"]
-    _disconnect(kms, store)
+    key_id = create_store_key(kms, store)["KeyId"]
+    disconnect(kms, store)
     state_manager.set_transition(
         "kms::customkeystore", {"progression": "manual", "times": 3}
     )
     try:
         kms.connect_custom_key_store(CustomKeyStoreId=store.custom_key_store_id)
         assert _state(kms, key_id) == ("Unavailable", False)
-        _wait_for(kms, store.custom_key_store_id, "CONNECTED")
+        wait_for_state(kms, store.custom_key_store_id, "CONNECTED")
         assert _state(kms, key_id) == ("Enabled", True)
     finally:
         state_manager.unset_transition("kms::customkeystore")
@@ -432,18 +400,18 @@ def test_connecting_store_keys_unavailable(
 def test_enable_key_through_alias_rejected(
     kms: Any, store: ProvisionedKeyStore
 ) -> None:
-    key_id = _create_key(kms, store)["KeyId"]
+    key_id = create_store_key(kms, store)["KeyId"]
     kms.create_alias(AliasName="alias/hsm-key", TargetKeyId=key_id)
     with pytest.raises(ClientError) as info:
         kms.enable_key(KeyId="alias/hsm-key")
-    assert _error(info) == ("NotFoundException", "Invalid keyId alias/hsm-key")
+    assert error_of(info) == ("NotFoundException", "Invalid keyId alias/hsm-key")
 
 
 def test_unknown_key_gets_moto_error(kms: Any, store: ProvisionedKeyStore) -> None:
     missing = "11111111-2222-3333-4444-555555555555"
     with pytest.raises(ClientError) as info:
         kms.describe_key(KeyId=missing)
-    assert _error(info) == (
+    assert error_of(info) == (
         "NotFoundException",
         f"Key 'arn:aws:kms:{REGION}:{ACCOUNT}:key/{missing}' does not exist",
     )
@@ -476,10 +444,10 @@ def test_unknown_key_gets_moto_error(kms: Any, store: ProvisionedKeyStore) -> No
 def test_origin_not_valid_for_operation(
     kms: Any, store: ProvisionedKeyStore, operation: str, extra: dict[str, Any]
 ) -> None:
-    metadata = _create_key(kms, store)
+    metadata = create_store_key(kms, store)
     with pytest.raises(ClientError) as info:
         getattr(kms, operation)(KeyId=metadata["KeyId"], **extra)
-    assert _error(info) == (
+    assert error_of(info) == (
         "UnsupportedOperationException",
         f"{metadata['Arn']} origin is AWS_CLOUDHSM which is not valid for this "
         "operation.",
@@ -489,11 +457,11 @@ def test_origin_not_valid_for_operation(
 def test_rotation_status_while_unavailable(
     kms: Any, store: ProvisionedKeyStore
 ) -> None:
-    metadata = _create_key(kms, store)
-    _disconnect(kms, store)
+    metadata = create_store_key(kms, store)
+    disconnect(kms, store)
     with pytest.raises(ClientError) as info:
         kms.get_key_rotation_status(KeyId=metadata["KeyId"])
-    assert _error(info) == (
+    assert error_of(info) == (
         "UnsupportedOperationException",
         f"{metadata['Arn']} origin is AWS_CLOUDHSM which is not valid for this "
         "operation.",
@@ -507,10 +475,10 @@ def test_rotation_of_normal_key_unchanged(kms: Any, store: ProvisionedKeyStore) 
 
 
 def test_replicate_key_rejected(kms: Any, store: ProvisionedKeyStore) -> None:
-    metadata = _create_key(kms, store)
+    metadata = create_store_key(kms, store)
     with pytest.raises(ClientError) as info:
         kms.replicate_key(KeyId=metadata["KeyId"], ReplicaRegion="us-west-2")
-    assert _error(info) == (
+    assert error_of(info) == (
         "UnsupportedOperationException",
         f"{metadata['Arn']} is not a multi-region primary key.",
     )
