@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import json
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -142,3 +145,32 @@ def test_cli_generate_random(endpoint: str, store: ProvisionedKeyStore) -> None:
         store.custom_key_store_id,
     )
     assert len(base64.b64decode(output["Plaintext"])) == 24
+
+
+def test_raw_encrypt_without_plaintext(
+    endpoint: str, store: ProvisionedKeyStore
+) -> None:
+    metadata = _create_key(endpoint, store)
+    request = urllib.request.Request(
+        endpoint,
+        data=json.dumps({"KeyId": metadata["KeyId"]}).encode(),
+        headers={
+            "X-Amz-Target": "TrentService.Encrypt",
+            "Content-Type": "application/x-amz-json-1.1",
+            # moto routes by the credential scope and does not check signatures.
+            "Authorization": (
+                "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/kms/"
+                "aws4_request, SignedHeaders=host, Signature=0"
+            ),
+        },
+        method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request, timeout=10)
+    body = json.loads(info.value.read())
+    assert info.value.code == 400
+    assert body["__type"] == "ValidationException"
+    assert body["message"] == (
+        "1 validation error detected: Value null at 'plaintext' failed to satisfy "
+        "constraint: Member must not be null"
+    )

@@ -10,6 +10,19 @@ from collections.abc import Sequence
 from ..exceptions import ValidationException
 
 
+def field_name(parameter: str) -> str:
+    """Return the name AWS gives a request parameter in validation messages."""
+    return parameter[0].lower() + parameter[1:]
+
+
+def require_present(value: object, parameter: str) -> None:
+    if value is None:
+        raise ValidationException(
+            f"1 validation error detected: Value null at '{field_name(parameter)}' "
+            "failed to satisfy constraint: Member must not be null"
+        )
+
+
 def require_in_range(value: int, field: str, minimum: int, maximum: int) -> None:
     if value < minimum:
         raise ValidationException(

@@ -13,7 +13,7 @@ from typing import Any
 import botocore.session
 
 from ..exceptions import UnsupportedOperationException, ValidationException
-from .constraints import require_enum_value
+from .constraints import field_name, require_enum_value
 
 DEFAULT_ORIGIN = "AWS_KMS"
 CLOUDHSM_ORIGIN = "AWS_CLOUDHSM"
@@ -33,8 +33,7 @@ def _enum_values(parameter: str) -> tuple[str, ...]:
 def _require_enum_value(params: dict[str, Any], parameter: str) -> None:
     value = params.get(parameter)
     if value is not None:
-        field = parameter[0].lower() + parameter[1:]
-        require_enum_value(value, field, _enum_values(parameter))
+        require_enum_value(value, field_name(parameter), _enum_values(parameter))
 
 
 def requested_origin(params: dict[str, Any]) -> str:

@@ -156,7 +156,7 @@ def _encrypt_destination(
         )
         return ciphertext, destination.key_arn
     ciphertext, arn = request.response.kms_backend.encrypt(
-        key_id=request.params["DestinationKeyId"],
+        key_id=request.required("DestinationKeyId"),
         plaintext=plaintext,
         encryption_context=request.encryption_context(context_parameter),
     )

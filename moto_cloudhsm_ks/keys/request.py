@@ -14,6 +14,7 @@ from typing import Any
 
 from moto.kms.responses import KmsResponse
 
+from .constraints import require_present
 from .context import StoreKeyContext
 from .registry import StoreKey
 
@@ -38,8 +39,15 @@ class KeyRequest:
     def context(self) -> StoreKeyContext:
         return StoreKeyContext(self.response.current_account, self.response.region)
 
+    def required(self, name: str) -> Any:
+        """Return a parameter, raising ValidationException if it is missing."""
+        value = self.params.get(name)
+        require_present(value, name)
+        return value
+
     def blob(self, name: str) -> bytes:
-        return base64.b64decode(self.params[name])
+        """Return a required binary parameter, which JSON carries as base64."""
+        return base64.b64decode(self.required(name))
 
     def encryption_context(self, name: str = "EncryptionContext") -> dict[str, str]:
         return dict(self.params.get(name) or {})

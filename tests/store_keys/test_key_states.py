@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -484,3 +485,28 @@ def test_replicate_key_rejected(kms: Any, store: ProvisionedKeyStore) -> None:
     )
     west = boto3.client("kms", region_name="us-west-2")
     assert west.list_keys()["Keys"] == []
+
+
+def test_raw_metadata_fields_in_model(kms: Any, store: ProvisionedKeyStore) -> None:
+    bodies: list[dict[str, Any]] = []
+
+    def keep_body(http_response: Any, **_: Any) -> None:
+        bodies.append(json.loads(http_response.content))
+
+    kms.meta.events.register("after-call.kms.CreateKey", keep_body)
+    kms.meta.events.register("after-call.kms.DescribeKey", keep_body)
+    kms.meta.events.register("after-call.kms.ScheduleKeyDeletion", keep_body)
+    key_id = create_store_key(kms, store)["KeyId"]
+    kms.describe_key(KeyId=key_id)
+    kms.schedule_key_deletion(KeyId=key_id)
+    kms.describe_key(KeyId=key_id)
+    model = kms.meta.service_model
+    metadata_fields = set(model.shape_for("KeyMetadata").members)
+    deletion_fields = set(
+        model.operation_model("ScheduleKeyDeletion").output_shape.members
+    )
+    for body in (bodies[0], bodies[1], bodies[3]):
+        assert set(body["KeyMetadata"]) <= metadata_fields
+        assert None not in body["KeyMetadata"].values()
+    assert set(bodies[2]) == deletion_fields
+    assert "DeletionDate" in bodies[3]["KeyMetadata"]
