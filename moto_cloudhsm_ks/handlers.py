@@ -13,7 +13,7 @@ from typing import Any
 
 from moto.core.responses import BaseResponse
 
-from .validation import validate_request
+from .validation import serialization_error, validate_request
 
 # One lock for every change to the plugin's state, so concurrent server requests
 # see each operation whole. Re-entrant because handlers call each other's models.
@@ -23,14 +23,19 @@ Handler = Callable[[BaseResponse, dict[str, Any]], dict[str, Any]]
 ResponseMethod = Callable[[BaseResponse], str]
 
 
-def _decode_body(response: BaseResponse) -> dict[str, Any]:
+def _decode_body(service_name: str, response: BaseResponse) -> dict[str, Any]:
     body = response.body
-    if isinstance(body, bytes):
-        body = body.decode("utf-8")
-    if not body:
-        return {}
-    params = json.loads(body)
-    return params if isinstance(params, dict) else {}
+    try:
+        if isinstance(body, bytes):
+            body = body.decode("utf-8")
+        params = json.loads(body) if body else {}
+    except (UnicodeDecodeError, ValueError):
+        params = None
+    if not isinstance(params, dict):
+        raise serialization_error(
+            service_name, "The request body is not a JSON object."
+        )
+    return params
 
 
 def json_handler(
@@ -44,7 +49,7 @@ def json_handler(
 
     def decorate(handler: Handler) -> ResponseMethod:
         def method(response: BaseResponse) -> str:
-            params = _decode_body(response)
+            params = _decode_body(service_name, response)
             validate_request(service_name, operation_name, params)
             with state_lock:
                 result = handler(response, params)
