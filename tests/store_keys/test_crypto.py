@@ -15,6 +15,8 @@ from .helpers import (
     ACCOUNT,
     REGION,
     cluster_of,
+    connect,
+    disconnect,
     error_of,
     wait_for_state,
 )
@@ -446,3 +448,33 @@ def test_generate_random_too_many_bytes(kms: Any, store: ProvisionedKeyStore) ->
 
 def test_generate_random_without_store(kms: Any) -> None:
     assert len(kms.generate_random(NumberOfBytes=12)["Plaintext"]) == 12
+
+
+def test_key_material_follows_backup(
+    kms: Any, cloudhsm: Any, store: ProvisionedKeyStore, key: dict[str, Any]
+) -> None:
+    blob = kms.encrypt(KeyId=key["KeyId"], Plaintext=b"x")["CiphertextBlob"]
+    zones = sorted(cluster_of(store).subnet_mapping)
+    # CloudHSM backs a cluster up when an HSM is added, key material included.
+    cloudhsm.create_hsm(ClusterId=store.cluster_id, AvailabilityZone=zones[0])
+    backups = cloudhsm.describe_backups(Filters={"clusterIds": [store.cluster_id]})[
+        "Backups"
+    ]
+    latest = max(backups, key=lambda backup: backup["CreateTimestamp"])
+    restored = cloudhsm.create_cluster(
+        HsmType="hsm2m.medium",
+        SubnetIds=store.subnet_ids,
+        SourceBackupId=latest["BackupId"],
+    )["Cluster"]["ClusterId"]
+    for zone in zones:
+        cloudhsm.create_hsm(ClusterId=restored, AvailabilityZone=zone)
+    cloudhsm.describe_clusters(Filters={"clusterIds": [restored]})
+    disconnect(kms, store)
+    kms.update_custom_key_store(
+        CustomKeyStoreId=store.custom_key_store_id, CloudHsmClusterId=restored
+    )
+    connect(kms, store)
+    decrypted = kms.decrypt(CiphertextBlob=blob)
+    metadata = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+    assert decrypted["Plaintext"] == b"x"
+    assert metadata["CloudHsmClusterId"] == restored
