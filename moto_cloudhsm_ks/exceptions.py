@@ -96,6 +96,10 @@ class IncorrectKeyException(KmsClientError):
     pass
 
 
+class InvalidKeyUsageException(KmsClientError):
+    pass
+
+
 class UnsupportedOperationException(KmsClientError):
     pass
 

@@ -15,6 +15,7 @@ from moto.kms.exceptions import InvalidCiphertextException
 from ..exceptions import (
     CustomKeyStoreInvalidStateException,
     IncorrectKeyException,
+    InvalidKeyUsageException,
     ValidationException,
 )
 from . import crypto
@@ -34,6 +35,7 @@ def encrypt(request: KeyRequest) -> str:
     key = request.store_key("KeyId")
     if key is None:
         return request.call_moto()
+    _require_symmetric_algorithm(request, "EncryptionAlgorithm")
     ciphertext = _encrypt_with_store_key(
         request, key, request.blob("Plaintext"), "EncryptionContext"
     )
@@ -44,6 +46,15 @@ def encrypt(request: KeyRequest) -> str:
             "EncryptionAlgorithm": SYMMETRIC_DEFAULT,
         }
     )
+
+
+def _require_symmetric_algorithm(request: KeyRequest, parameter: str) -> None:
+    """Reject an encryption algorithm other than the one symmetric keys use."""
+    algorithm = request.params.get(parameter)
+    if algorithm is not None and algorithm != SYMMETRIC_DEFAULT:
+        raise InvalidKeyUsageException(
+            f"Algorithm {algorithm} is incompatible with key spec {SYMMETRIC_DEFAULT}."
+        )
 
 
 def _encrypt_with_store_key(
@@ -94,6 +105,7 @@ def decrypt(request: KeyRequest) -> str:
     if key is None and requested is None:
         return request.call_moto()
     _check_requested_key(request, "KeyId", ciphertext_key_id)
+    _require_symmetric_algorithm(request, "EncryptionAlgorithm")
     assert key is not None  # the requested store key is the ciphertext's key
     plaintext = _decrypt_with_store_key(request, key, ciphertext, "EncryptionContext")
     return json.dumps(
@@ -115,6 +127,10 @@ def re_encrypt(request: KeyRequest) -> str:
     if source is None and requested_source is None and destination is None:
         return request.call_moto()
     _check_requested_key(request, "SourceKeyId", ciphertext_key_id)
+    if source is not None:
+        _require_symmetric_algorithm(request, "SourceEncryptionAlgorithm")
+    if destination is not None:
+        _require_symmetric_algorithm(request, "DestinationEncryptionAlgorithm")
 
     plaintext, source_arn = _decrypt_source(request, source, ciphertext)
     new_ciphertext, destination_arn = _encrypt_destination(

@@ -478,3 +478,34 @@ def test_key_material_follows_backup(
     metadata = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
     assert decrypted["Plaintext"] == b"x"
     assert metadata["CloudHsmClusterId"] == restored
+
+
+def test_symmetric_default_algorithm_accepted(kms: Any, key: dict[str, Any]) -> None:
+    blob = kms.encrypt(
+        KeyId=key["KeyId"], Plaintext=b"x", EncryptionAlgorithm="SYMMETRIC_DEFAULT"
+    )["CiphertextBlob"]
+    response = kms.decrypt(CiphertextBlob=blob, EncryptionAlgorithm="SYMMETRIC_DEFAULT")
+    assert response["Plaintext"] == b"x"
+
+
+def test_asymmetric_algorithm_rejected(kms: Any, key: dict[str, Any]) -> None:
+    blob = kms.encrypt(KeyId=key["KeyId"], Plaintext=b"x")["CiphertextBlob"]
+    algorithm = "RSAES_OAEP_SHA_256"
+    calls = {
+        "Encrypt": lambda: kms.encrypt(
+            KeyId=key["KeyId"], Plaintext=b"x", EncryptionAlgorithm=algorithm
+        ),
+        "Decrypt": lambda: kms.decrypt(
+            CiphertextBlob=blob, EncryptionAlgorithm=algorithm
+        ),
+        "ReEncrypt": lambda: kms.re_encrypt(
+            CiphertextBlob=blob,
+            DestinationKeyId=key["KeyId"],
+            DestinationEncryptionAlgorithm=algorithm,
+        ),
+    }
+    expected = (
+        "InvalidKeyUsageException",
+        "Algorithm RSAES_OAEP_SHA_256 is incompatible with key spec SYMMETRIC_DEFAULT.",
+    )
+    _assert_all_fail(calls, expected)
