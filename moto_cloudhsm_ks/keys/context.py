@@ -1,4 +1,4 @@
-"""The state a request on a key in a custom key store reads, for one account and Region.
+"""The backends a request on a store key reads, for one account and Region (moto).
 
 Touches moto internals: reads moto's `KmsBackend` for the KMS key itself.
 """

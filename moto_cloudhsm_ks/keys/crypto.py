@@ -1,4 +1,4 @@
-"""Encrypt and decrypt with key material from the cluster, in moto's ciphertext format.
+"""Encryption with cluster key material in moto's ciphertext format (touches moto).
 
 Touches moto internals: uses the helpers of `moto.kms.utils`. Their ciphertext
 embeds the key ID, so Decrypt without a KeyId finds the key, for store keys and
@@ -10,6 +10,9 @@ from __future__ import annotations
 import struct
 
 from moto.kms import utils as moto_kms_utils
+from moto.kms.exceptions import InvalidCiphertextException
+
+__all__ = ["InvalidCiphertextException", "ciphertext_key_id", "decrypt", "encrypt"]
 
 
 class _ClusterKey:

@@ -10,8 +10,6 @@ import json
 import os
 from typing import Any
 
-from moto.kms.exceptions import InvalidCiphertextException
-
 from ..exceptions import (
     CustomKeyStoreInvalidStateException,
     IncorrectKeyException,
@@ -81,7 +79,7 @@ def _check_requested_key(
     if key_id is None or request.resolve_key_id(key_id) == ciphertext_key_id:
         return
     if ciphertext_key_id is None:
-        raise InvalidCiphertextException()
+        raise crypto.InvalidCiphertextException()
     raise IncorrectKeyException(
         "The key ID in the request does not identify a CMK that can perform this "
         "operation."
@@ -155,11 +153,7 @@ def _decrypt_source(
             request, source, ciphertext, "SourceEncryptionContext"
         )
         return plaintext, source.key_arn
-    plaintext, arn = request.response.kms_backend.decrypt(
-        ciphertext_blob=ciphertext,
-        encryption_context=request.encryption_context("SourceEncryptionContext"),
-    )
-    return bytes(plaintext), str(arn)
+    return request.moto_decrypt(ciphertext, "SourceEncryptionContext")
 
 
 def _encrypt_destination(
@@ -171,12 +165,9 @@ def _encrypt_destination(
             request, destination, plaintext, context_parameter
         )
         return ciphertext, destination.key_arn
-    ciphertext, arn = request.response.kms_backend.encrypt(
-        key_id=request.required("DestinationKeyId"),
-        plaintext=plaintext,
-        encryption_context=request.encryption_context(context_parameter),
+    return request.moto_encrypt(
+        request.required("DestinationKeyId"), plaintext, context_parameter
     )
-    return bytes(ciphertext), str(arn)
 
 
 def check_number_of_bytes(number_of_bytes: int) -> None:

@@ -1,4 +1,4 @@
-"""The end of a store key's waiting period: KMS deletes the key, then its material.
+"""Deletion of store keys at the end of their waiting period (touches moto).
 
 Touches moto internals: deletes the key from moto's `KmsBackend`.
 

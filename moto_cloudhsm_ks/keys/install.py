@@ -1,4 +1,4 @@
-"""Install the store key handlers into moto's `KmsResponse`.
+"""Installation of the store key handlers into moto's `KmsResponse` (touches moto).
 
 Touches moto internals: replaces `KmsResponse` methods with wrappers that call
 the original method for keys outside custom key stores, and wraps

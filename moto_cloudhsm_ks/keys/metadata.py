@@ -1,7 +1,7 @@
-"""The KeyMetadata of a store key, built from moto's and the key store's data.
+"""KeyMetadata of store keys from moto's `Key` and the key store (touches moto).
 
-Touches moto internals: writes the key state to moto's `Key` so moto's own
-handlers and `to_dict` see the state users see.
+Touches moto internals: writes the key state and key usage to moto's `Key`, so
+moto's own handlers and `to_dict` see what users see.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from .registry import ENABLED, PENDING_DELETION, StoreKey
 from .states import key_state
 
 ORIGIN = "AWS_CLOUDHSM"
+ENCRYPT_DECRYPT = "ENCRYPT_DECRYPT"
 
 # KeyMetadata fields AWS omits for a single-Region key in a CloudHSM key store:
 # CurrentKeyMaterialId is present only for AWS_KMS and EXTERNAL origins, and the
@@ -41,6 +42,14 @@ def current_state(context: StoreKeyContext, key: StoreKey) -> str:
             tzinfo=None
         )
     return state
+
+
+def created_key_metadata(context: StoreKeyContext, key: StoreKey) -> dict[str, Any]:
+    """Return the KeyMetadata of a key moto has just created in a store."""
+    moto_key: Key = context.moto_key(key)
+    # moto leaves KeyUsage unset when the request omits it.
+    moto_key.key_usage = ENCRYPT_DECRYPT
+    return store_key_metadata(context, key, moto_key.to_dict()["KeyMetadata"])
 
 
 def store_key_metadata(

@@ -1,7 +1,8 @@
-"""One KMS request that may concern a key in a custom key store.
+"""One KMS request that may concern a key in a custom key store (touches moto).
 
 Touches moto internals: resolves key IDs, aliases and ARNs with moto's
-`KmsResponse` and `KmsBackend` methods, so missing keys get moto's errors.
+`KmsResponse` and `KmsBackend` methods, so missing keys get moto's errors, and
+encrypts and decrypts with moto's own keys.
 """
 
 from __future__ import annotations
@@ -59,6 +60,27 @@ class KeyRequest:
         else:
             self.response._validate_cmk_id(key_id)
         return str(self.response.kms_backend.any_id_to_key_id(key_id))
+
+    def moto_encrypt(
+        self, key_id: str, plaintext: bytes, context_parameter: str
+    ) -> tuple[bytes, str]:
+        """Encrypt with a key outside custom key stores; return the key ARN too."""
+        ciphertext, arn = self.response.kms_backend.encrypt(
+            key_id=key_id,
+            plaintext=plaintext,
+            encryption_context=self.encryption_context(context_parameter),
+        )
+        return bytes(ciphertext), str(arn)
+
+    def moto_decrypt(
+        self, ciphertext: bytes, context_parameter: str
+    ) -> tuple[bytes, str]:
+        """Decrypt a ciphertext of a key outside custom key stores."""
+        plaintext, arn = self.response.kms_backend.decrypt(
+            ciphertext_blob=ciphertext,
+            encryption_context=self.encryption_context(context_parameter),
+        )
+        return bytes(plaintext), str(arn)
 
     def store_key(self, parameter: str, accepts_alias: bool = True) -> StoreKey | None:
         """Return the store key that parameter names, or None for other keys."""

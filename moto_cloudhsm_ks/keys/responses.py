@@ -19,7 +19,12 @@ from ..keystores.models import CustomKeyStore
 from . import creation, material, states
 from .cluster_access import require_connected
 from .context import StoreKeyContext
-from .metadata import ORIGIN, current_state, store_key_metadata
+from .metadata import (
+    ORIGIN,
+    created_key_metadata,
+    current_state,
+    store_key_metadata,
+)
 from .registry import StoreKey, utc_now
 from .request import KeyRequest
 
@@ -60,12 +65,7 @@ def create_key(request: KeyRequest) -> str:
         key_handle=material.generate_key(cluster),
     )
     context.registry.add(key)
-    moto_key = context.moto_key(key)
-    # moto leaves KeyUsage unset when the request omits it.
-    moto_key.key_usage = creation.ENCRYPT_DECRYPT
-    result["KeyMetadata"] = store_key_metadata(
-        context, key, moto_key.to_dict()["KeyMetadata"]
-    )
+    result["KeyMetadata"] = created_key_metadata(context, key)
     return json.dumps(result)
 
 
