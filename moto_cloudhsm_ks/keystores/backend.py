@@ -187,6 +187,7 @@ class KeyStoreBackend(BaseBackend):
         store = CustomKeyStore(
             name, cluster_id, trust_anchor, password, self._next_sequence
         )
+        store.cluster_certificate = cluster.cluster_certificate
         self._next_sequence += 1
         self.stores[store.custom_key_store_id] = store
         return store
@@ -219,9 +220,8 @@ class KeyStoreBackend(BaseBackend):
 
     def _require_cluster_not_in_use(self, cluster: Cluster) -> None:
         for store in self.stores.values():
-            other = self.clusters.find_cluster(store.cluster_id)
-            if store.cluster_id == cluster.cluster_id or (
-                other is not None and _share_backup_history(cluster, other)
+            if store.cluster_id == cluster.cluster_id or _share_backup_history(
+                cluster.cluster_certificate, store.cluster_certificate
             ):
                 raise CloudHsmClusterInUseException(
                     f"CloudHSM cluster {cluster.cluster_id} is already associated "
@@ -276,14 +276,16 @@ class KeyStoreBackend(BaseBackend):
             store.password = password
         if cluster_id is not None:
             store.cluster_id = cluster_id
+            cluster = self.clusters.find_cluster(cluster_id)
+            assert cluster is not None  # checked by _check_replacement_cluster
+            store.cluster_certificate = cluster.cluster_certificate
 
     def _check_replacement_cluster(
         self, store: CustomKeyStore, cluster_id: str
     ) -> None:
         cluster = self._get_cluster(cluster_id)
-        current = self.clusters.find_cluster(store.cluster_id)
-        related = cluster_id == store.cluster_id or (
-            current is not None and _share_backup_history(cluster, current)
+        related = cluster_id == store.cluster_id or _share_backup_history(
+            cluster.cluster_certificate, store.cluster_certificate
         )
         if not related:
             raise CloudHsmClusterNotRelatedException(
@@ -361,11 +363,11 @@ def custom_key_store_quota() -> int:
     return quota
 
 
-def _share_backup_history(first: Cluster, second: Cluster) -> bool:
-    """Tell whether two clusters share backup history: the same cluster certificate."""
-    if first.cluster_certificate is None or second.cluster_certificate is None:
+def _share_backup_history(first: str | None, second: str | None) -> bool:
+    """Tell whether two cluster certificates show a shared backup history."""
+    if first is None or second is None:
         return False
-    return same_certificate(first.cluster_certificate, second.cluster_certificate)
+    return same_certificate(first, second)
 
 
 key_store_backends = BackendDict(KeyStoreBackend, "kms")

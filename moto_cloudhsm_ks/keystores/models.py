@@ -54,6 +54,9 @@ class CustomKeyStore(ManagedState):
         self.cluster_id = cluster_id
         self.trust_anchor = trust_anchor
         self.password = password
+        # The certificate of the store's cluster. KMS keeps it after the cluster
+        # is deleted, so a cluster restored from its backup still counts as related.
+        self.cluster_certificate: str | None = None
         self.creation_date = datetime.now(timezone.utc)
         self.custom_key_store_type = "AWS_CLOUDHSM"
         self.connection_error_code: str | None = None
