@@ -655,3 +655,26 @@ def test_responses_never_contain_password(
     body = str(kms.describe_custom_key_stores())
     assert cluster.kmsuser_password not in body
     assert "KeyStorePassword" not in body
+
+
+def test_kmsuser_login_blocked_while_connected(
+    kms: Any, cluster: ProvisionedCluster
+) -> None:
+    from moto_cloudhsm_ks import CloudHsmCliError
+
+    store_id = _create(kms, cluster)
+    _connect(kms, store_id)
+    cli = cloudhsm_cli(cluster.cluster_id)
+    with pytest.raises(CloudHsmCliError) as info:
+        cli.login("kmsuser", "crypto-user", cluster.kmsuser_password)
+    assert str(info.value) == (
+        "User 'kmsuser' is logged in by AWS KMS for a connected custom key store. "
+        "Disconnect the key store before you log in as this user."
+    )
+    cli.login("admin", "admin", cluster.admin_password)
+    with pytest.raises(CloudHsmCliError) as info:
+        cli.user_change_password("kmsuser", "crypto-user", "newPassword7")
+    assert "is logged in to the cluster in another session" in str(info.value)
+    with pytest.raises(CloudHsmCliError) as info:
+        cli.user_delete("kmsuser", "crypto-user")
+    assert "is logged in to the cluster" in str(info.value)

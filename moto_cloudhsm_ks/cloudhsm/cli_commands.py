@@ -53,7 +53,18 @@ def login(
 ) -> None:
     _require_active(cluster)
     check_role(role)
-    cluster.users.login(session_id, normalize_username(username), role, password)
+    name = normalize_username(username)
+    # KMS stays logged in as kmsuser while a key store is connected, and then
+    # nobody else can log in as that user (KMS Developer Guide, fix-keystore).
+    if any(
+        holder.startswith("kms:") and logged_in == name
+        for holder, logged_in in cluster.users.sessions.items()
+    ):
+        raise CloudHsmCliError(
+            f"User '{name}' is logged in by AWS KMS for a connected custom key "
+            "store. Disconnect the key store before you log in as this user."
+        )
+    cluster.users.login(session_id, name, role, password)
 
 
 def logout(cluster: Cluster, session_id: str) -> None:
