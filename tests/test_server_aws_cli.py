@@ -75,6 +75,20 @@ def test_seed_connected_store(endpoint: str) -> None:
     assert entry["CustomKeyStoreType"] == "AWS_CLOUDHSM"
     assert entry["TrustAnchorCertificate"] == store.trust_anchor
     assert len(output["CustomKeyStores"]) == 1
+    everything = aws(endpoint, "kms", "describe-custom-key-stores")
+    # The CLI pages automatically and prints only the stores.
+    assert everything == {"CustomKeyStores": output["CustomKeyStores"]}
+
+
+def test_account_header_isolates_accounts(endpoint: str) -> None:
+    provision_key_store(endpoint_url=endpoint)
+    other = boto3.client("kms", region_name=REGION, endpoint_url=endpoint)
+
+    def add_account_header(request: Any, **_: Any) -> None:
+        request.headers["x-moto-account-id"] = "111122223333"
+
+    other.meta.events.register("before-send.kms.*", add_account_header)
+    assert other.describe_custom_key_stores()["CustomKeyStores"] == []
 
 
 def test_seed_failed_store_wrong_password(endpoint: str) -> None:
