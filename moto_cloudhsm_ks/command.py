@@ -1,4 +1,4 @@
-"""The `moto-cloudhsm-ks` console script: `server` and `demo`."""
+"""The `moto-cloudhsm-ks` console script: `server`, `demo` and `cloudhsm-cli`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from . import demo, server
+from . import cloudhsm_cli_command, demo, server
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
         "demo",
         help="replay the AWS CloudHSM key store walkthrough against an in-process mock",
     )
+    cloudhsm_cli_command.add_parser(commands)
     return parser
 
 
@@ -39,11 +40,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments.command == "demo":
         demo.run(sys.stdout)
         return 0
+    if arguments.command == "cloudhsm-cli":
+        return cloudhsm_cli_command.run(arguments, sys.stdin, sys.stdout)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    server.serve(arguments.host, arguments.port)
-    return 0
+    return server.serve(arguments.host, arguments.port)
 
 
 if __name__ == "__main__":

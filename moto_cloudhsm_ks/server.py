@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import urllib.parse
 from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any
@@ -43,6 +44,7 @@ class ErrorLoggingApp:
             return self.app(environ, start_response)
         except Exception as error:
             target = environ.get("HTTP_X_AMZ_TARGET", "-")
+            # The traceback shows code lines, never request data.
             logger.error(
                 "Request %s %s (target %s) failed: %s: %s",
                 environ.get("REQUEST_METHOD"),
@@ -50,6 +52,7 @@ class ErrorLoggingApp:
                 target,
                 type(error).__name__,
                 error,
+                exc_info=error,
             )
             body = (
                 b'{"__type": "InternalFailure", "message": "The mock failed to '
@@ -65,17 +68,48 @@ class ErrorLoggingApp:
             return [body]
 
 
+class RequestLogHandler(MotoRequestHandler):
+    """moto's request handler, logging one plain line per request.
+
+    The line has the method, the path without its query string, and the status:
+    a query string may carry a secret, and werkzeug's colour codes would clutter
+    a log file.
+    """
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        path = urllib.parse.urlsplit(getattr(self, "path", "")).path
+        logger.info(
+            "%s %s %s %s",
+            self.address_string(),
+            getattr(self, "command", "-"),
+            path or "-",
+            code,
+        )
+
+
 def build_server(host: str, port: int) -> BaseWSGIServer:
+    """Build moto's threaded WSGI server with the plugin installed."""
     install()
     app = ErrorLoggingApp(DomainDispatcherApplication(create_backend_app))
     return make_server(
-        host, port, app, threaded=True, request_handler=MotoRequestHandler
+        host, port, app, threaded=True, request_handler=RequestLogHandler
     )
 
 
-def serve(host: str, port: int) -> None:
-    """Serve until SIGINT or SIGTERM, logging the start and the stop."""
-    server = build_server(host, port)
+def serve(host: str, port: int) -> int:
+    """Serve until SIGINT or SIGTERM, logging the start and the stop.
+
+    Return the exit status: 0 after a stop, 1 if the server cannot listen.
+    """
+    try:
+        server = build_server(host, port)
+    except SystemExit:
+        # werkzeug prints why it cannot listen, such as "Address already in use"
+        # or an unknown host name, and exits.
+        logger.error(
+            "moto-cloudhsm-ks server cannot listen on %s:%d (reason above)", host, port
+        )
+        return 1
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -93,3 +127,4 @@ def serve(host: str, port: int) -> None:
     finally:
         server.server_close()
         logger.info("moto-cloudhsm-ks server stopped")
+    return 0

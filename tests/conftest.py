@@ -10,6 +10,8 @@ import pytest
 
 from moto_cloudhsm_ks import mock_kms
 
+from .server_process import ServerProcess, start_server
+
 REGION = "us-east-1"
 
 
@@ -42,3 +44,19 @@ def cloudhsm(aws: None) -> Any:
 @pytest.fixture
 def ec2(aws: None) -> Any:
     return boto3.client("ec2", region_name=REGION)
+
+
+@pytest.fixture(scope="module")
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A `moto-cloudhsm-ks server` process on a free loopback port, per module."""
+    process = start_server(tmp_path_factory.mktemp("server") / "server.log")
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def moto_endpoint(moto_server: ServerProcess) -> Iterator[str]:
+    """The URL of `moto_server`, reset before and after the test."""
+    moto_server.reset()
+    yield moto_server.url
+    moto_server.reset()
