@@ -22,6 +22,8 @@ from typing import Any, TextIO
 from .cli import CloudHsmCli, cloudhsm_cli
 from .exceptions import CloudHsmCliError
 
+# The AWS CLI and the SDKs read the endpoint of every service from this variable.
+ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
 PIN_VARIABLE = "CLOUDHSM_PIN"
 ROLE_VARIABLE = "CLOUDHSM_ROLE"
 ROLES = ("admin", "crypto-user")
@@ -66,10 +68,13 @@ def add_parser(commands: Any) -> None:
             "as --password are read from standard input too."
         ),
     )
+    endpoint_url = os.environ.get(ENDPOINT_VARIABLE)
     parser.add_argument(
         "--endpoint-url",
-        required=True,
-        help="URL of the server, such as http://127.0.0.1:5000",
+        required=endpoint_url is None,
+        default=endpoint_url,
+        help="URL of the server, such as http://127.0.0.1:5000 (default: "
+        f"{ENDPOINT_VARIABLE}, as for the AWS CLI)",
     )
     parser.add_argument("--cluster-id", required=True, help="ID of the cluster")
     parser.add_argument(

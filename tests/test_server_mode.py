@@ -487,3 +487,47 @@ def test_threaded_moto_server_after_import() -> None:
             pass
     finally:
         threaded.stop()
+
+
+def test_cli_endpoint_from_environment(moto_endpoint: str) -> None:
+    cluster = provision_cluster(endpoint_url=moto_endpoint)
+    result = subprocess.run(
+        [*console_script(), "cloudhsm-cli", "--cluster-id", cluster.cluster_id],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AWS_ENDPOINT_URL": moto_endpoint},
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "arguments are required: cli_command" in result.stderr
+    result = subprocess.run(
+        [
+            *console_script(),
+            "cloudhsm-cli",
+            "--cluster-id",
+            cluster.cluster_id,
+            "user-list",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AWS_ENDPOINT_URL": moto_endpoint},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout
+    users = json.loads(result.stdout)["data"]["users"]
+    assert [user["username"] for user in users] == ["admin", "kmsuser"]
+
+
+def test_cli_endpoint_required() -> None:
+    environment = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+    result = subprocess.run(
+        [*console_script(), "cloudhsm-cli", "--cluster-id", "cluster-abc", "user-list"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.endswith(
+        "error: the following arguments are required: --endpoint-url\n"
+    )
