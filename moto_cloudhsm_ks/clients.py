@@ -7,8 +7,8 @@ in decorator and server mode to choose the account of a request.
 so it parses the EC2, cloudhsmv2 and KMS service models again. That was about
 320 of the 500 ms of CPU time that a `provision_key_store()` call took (mean of 20
 runs on a 2-core AMD EPYC VM, moto 5.2.5, botocore 1.44). One loader, shared by
-every session made here, parses each model once per process. Credentials and configuration still come from a new session,
-as with `boto3.client`.
+every session made here, parses each model once per process. Credentials and
+configuration still come from a new session, as with `boto3.client`.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import inspect
 import unittest
 from collections.abc import Callable, Coroutine, Generator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from moto import mock_aws
 
@@ -99,7 +99,7 @@ class MockKms:
                 "mock_kms decorates functions and classes, not "
                 f"{type(target).__name__}."
             )
-        return decorated  # type: ignore[no-any-return]
+        return cast(Decorated, decorated)
 
     def _decorate_class(self, cls: type) -> type:
         if issubclass(cls, unittest.TestCase):
@@ -107,8 +107,8 @@ class MockKms:
         return _decorate_pytest_class(cls, self._config)
 
 
-# Each call of a decorated function gets its own MockKms, so calls from several
-# threads or recursive calls never stop each other's mock.
+# Each call of a decorated function gets its own MockKms, so that recursive calls,
+# or calls from several threads, each stop the mock that they started.
 
 
 def _wrap_function(
