@@ -23,7 +23,11 @@ Handler = Callable[[BaseResponse, dict[str, Any]], dict[str, Any]]
 ResponseMethod = Callable[[BaseResponse], str]
 
 
-def _decode_body(service_name: str, response: BaseResponse) -> dict[str, Any]:
+def decode_body(service_name: str, response: BaseResponse) -> dict[str, Any]:
+    """Return the request's JSON object; an empty body counts as `{}`.
+
+    Raises the service's SerializationException for any other body.
+    """
     body = response.body
     try:
         if isinstance(body, bytes):
@@ -49,7 +53,7 @@ def json_handler(
 
     def decorate(handler: Handler) -> ResponseMethod:
         def method(response: BaseResponse) -> str:
-            params = _decode_body(service_name, response)
+            params = decode_body(service_name, response)
             validate_request(service_name, operation_name, params)
             with state_lock:
                 result = handler(response, params)

@@ -807,11 +807,15 @@ class KeyStoreMachine(RuleBasedStateMachine):
         """Try one login and return whether another attempt makes sense."""
         cluster = self.model.cluster(cluster_id)
         kmsuser = None if cluster is None else cluster.users.get("kmsuser")
+        # While a store is connected, KMS holds kmsuser and nobody else can log
+        # in as that user (KMS Developer Guide, fix-keystore).
+        held_by_kms = cluster is not None and bool(cluster.kmsuser_sessions - {"cli"})
         expect_failure = (
             cluster is None
             or not cluster.reachable
             or cluster.cli_logged_in
             or kmsuser is None
+            or held_by_kms
             or kmsuser.locked
             or kmsuser.password != password
         )
@@ -829,6 +833,7 @@ class KeyStoreMachine(RuleBasedStateMachine):
         if (
             cluster.reachable
             and not cluster.cli_logged_in
+            and not held_by_kms
             and not kmsuser.locked
             and kmsuser.password != password
         ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from moto.core.base_backend import BackendDict, BaseBackend
+from moto.settings import allow_unknown_region
 
 from .. import ec2_network
 from ..certificates import (
@@ -102,6 +103,14 @@ class CloudHsmBackend(BackupOperations, BaseBackend):
             raise CloudHsmInvalidRequestException(
                 f"Backup '{backup_id}' is already in {destination_region}. Choose "
                 "another destination Region."
+            )
+        if (
+            destination_region not in cloudhsm_backends[self.account_id].regions
+            and not allow_unknown_region()
+        ):
+            raise CloudHsmInvalidRequestException(
+                f"DestinationRegion '{destination_region}' is not a Region where "
+                "CloudHSM is available. Choose a Region such as us-west-2."
             )
         destination: CloudHsmBackend = cloudhsm_backends[self.account_id][
             destination_region

@@ -8,17 +8,22 @@ whose waiting period has ended.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from typing import Any
 
+import botocore.session
+from botocore import xform_name
 from moto.core.common_types import TYPE_RESPONSE
 from moto.kms.responses import KmsResponse
 
-from ..handlers import state_lock
+from ..handlers import decode_body, state_lock
+from ..validation import validate_request
 from .context import StoreKeyContext
 from .crypto_responses import CRYPTO_HANDLERS
 from .deletion import delete_keys_past_deletion_date
 from .registry import utc_now
-from .request import KeyRequest, decode_body
+from .request import KeyRequest
 from .responses import MANAGEMENT_HANDLERS, KeyHandler
 
 _WRAPPED = "_moto_cloudhsm_ks_wrapped"
@@ -33,13 +38,33 @@ def _call_moto(original: MotoMethod | None, action: str, response: KmsResponse) 
     return str(original(response))
 
 
+@functools.cache
+def _operation_names() -> dict[str, str]:
+    """Map moto's action method names to KMS operation names."""
+    model = botocore.session.get_session().get_service_model("kms")
+    return {xform_name(name): name for name in model.operation_names}
+
+
+def _valid_params(action: str, response: KmsResponse) -> dict[str, Any]:
+    """Decode the request and check it against the model, as AWS does first.
+
+    moto's own handlers crash on some requests the model rejects, such as a
+    missing KeyId, so the check runs for keys outside custom key stores too.
+    """
+    params = decode_body("kms", response)
+    validate_request("kms", _operation_names()[action], params)
+    if not response.body:
+        response.body = "{}"  # moto's handlers parse the body again
+    return params
+
+
 def _wrap_handler(action: str, handler: KeyHandler) -> None:
     original: MotoMethod | None = getattr(KmsResponse, action, None)
     if getattr(original, _WRAPPED, False):
         return
 
     def method(response: KmsResponse) -> str:
-        params = decode_body(response)
+        params = _valid_params(action, response)
         with state_lock:
             request = KeyRequest(
                 response, params, lambda: _call_moto(original, action, response)

@@ -8,7 +8,6 @@ encrypts and decrypts with moto's own keys.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,14 +17,6 @@ from moto.kms.responses import KmsResponse
 from .constraints import require_present
 from .context import StoreKeyContext
 from .registry import StoreKey
-
-
-def decode_body(response: KmsResponse) -> dict[str, Any]:
-    body = response.body
-    if isinstance(body, bytes):
-        body = body.decode("utf-8")
-    params = json.loads(body) if body else {}
-    return params if isinstance(params, dict) else {}
 
 
 @dataclass
