@@ -13,6 +13,7 @@ from moto.moto_api._internal import urls as moto_api_urls
 
 from .cli import CLI_ROUTE
 from .cloudhsm.cli_dispatch import run_command
+from .console.routes import ROUTES as CONSOLE_ROUTES
 from .exceptions import CloudHsmCliError
 from .faults import CONNECTION_ERROR_ROUTE, set_connection_error
 
@@ -76,6 +77,7 @@ def connection_error(request: Any, full_url: str, headers: Any) -> Reply:
 ROUTES = {
     "{0}" + CLI_ROUTE: cli_command,
     "{0}" + CONNECTION_ERROR_ROUTE: connection_error,
+    **CONSOLE_ROUTES,
 }
 
 
