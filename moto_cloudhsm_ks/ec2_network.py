@@ -98,17 +98,47 @@ def create_interface(
     group_ids: list[str],
     address: str | None = None,
 ) -> tuple[str, str]:
-    """Create an ENI in the subnet and return its ID and private address."""
+    """Create an ENI in the subnet and return its ID and private address.
+
+    Raises a plain Exception, as moto does, for an address outside the subnet or
+    already in use.
+    """
     ec2 = _ec2(account_id, region_name)
+    used = _used_addresses(ec2, subnet)
+    if address is None:
+        address = _first_free_address(subnet, used)
+    elif address in used:
+        raise Exception("IP already in use")
+    # Reserve the address, so moto's own allocations in the subnet skip it.
+    subnet.request_ip(address, None)
     eni = ec2.create_network_interface(
         subnet, address, group_ids=group_ids, description=description
     )
-    if eni.private_ip_address is None:
-        eni.private_ip_address = subnet.get_available_subnet_ip(eni)
-        eni.private_ip_addresses = [
-            {"Primary": True, "PrivateIpAddress": eni.private_ip_address}
-        ]
     return str(eni.id), str(eni.private_ip_address)
+
+
+def _used_addresses(ec2: Any, subnet: Any) -> set[str]:
+    # moto gives an ENI created without an address a random one, and does not
+    # record it in the subnet, so both sources count.
+    used = set(subnet._subnet_ips)
+    for eni in ec2.get_all_network_interfaces():
+        if eni.subnet.id == subnet.id:
+            used.update(
+                item["PrivateIpAddress"]
+                for item in eni.private_ip_addresses
+                if isinstance(item, dict)
+            )
+            used.add(eni.private_ip_address)
+    return used
+
+
+def _first_free_address(subnet: Any, used: set[str]) -> str:
+    # AWS reserves the first four addresses and the last one of every subnet.
+    hosts = list(subnet.cidr.hosts())[3:]
+    for host in hosts:
+        if str(host) not in used:
+            return str(host)
+    raise Exception(f"Subnet {subnet.id} has no free IP address")
 
 
 def delete_interface(account_id: str, region_name: str, eni_id: str) -> None:

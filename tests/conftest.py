@@ -12,6 +12,9 @@ from moto_cloudhsm_ks import mock_kms
 
 from .server_process import ServerProcess, start_server
 
+# Fails any test whose responses, errors, logs or model reprs show a password.
+pytest_plugins = ["tests.secret_watch"]
+
 REGION = "us-east-1"
 
 

@@ -302,3 +302,23 @@ def test_hsms_created_at_once(url: str) -> None:
 def test_log_free_of_errors(server: ServerProcess) -> None:
     assert " ERROR " not in server.log()
     assert "Traceback" not in server.log()
+
+
+def test_hsm_addresses_unique(cloudhsm_cluster: Any) -> None:
+    # Found by test_hsms_created_at_once: moto gave each HSM's ENI a random
+    # address, so two HSMs in one subnet could share one.
+    ec2 = boto3.client("ec2", region_name=REGION)
+    hsm = boto3.client("cloudhsmv2", region_name=REGION)
+    subnet_id = cloudhsm_cluster.subnet_ids[0]
+    user_eni = ec2.create_network_interface(SubnetId=subnet_id)["NetworkInterface"]
+    cluster = hsm.describe_clusters()["Clusters"][0]
+    zone = next(z for z, s in cluster["SubnetMapping"].items() if s == subnet_id)
+    for _ in range(24):
+        hsm.create_hsm(ClusterId=cloudhsm_cluster.cluster_id, AvailabilityZone=zone)
+
+    addresses = [
+        entry["EniIp"] for entry in hsm.describe_clusters()["Clusters"][0]["Hsms"]
+    ]
+    assert len(addresses) == 26
+    assert len(set(addresses)) == len(addresses)
+    assert user_eni["PrivateIpAddress"] not in addresses
