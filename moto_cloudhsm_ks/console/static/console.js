@@ -240,7 +240,8 @@
 
   function hsmCountCell(store) {
     const element = cell("hsms");
-    element.textContent = store.HsmCount === null ? "Cluster not found" : String(store.HsmCount);
+    element.textContent =
+      store.HsmCount === null ? "Cluster not found" : String(store.HsmCount);
     return element;
   }
 
@@ -303,7 +304,8 @@
   function hsmRow(hsm) {
     const row = document.createElement("tr");
     row.dataset.hsmId = hsm.HsmId;
-    for (const value of [hsm.HsmId, hsm.AvailabilityZone, hsm.SubnetId, hsm.EniIp, hsm.State]) {
+    const values = [hsm.HsmId, hsm.AvailabilityZone, hsm.SubnetId, hsm.EniIp, hsm.State];
+    for (const value of values) {
       const element = document.createElement("td");
       element.textContent = value;
       row.append(element);
