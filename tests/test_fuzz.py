@@ -639,6 +639,8 @@ FUZZ_SETTINGS = settings(
         HealthCheck.function_scoped_fixture,
         HealthCheck.too_slow,
         HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+        HealthCheck.large_base_example,
     ],
 )
 
