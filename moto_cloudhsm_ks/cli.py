@@ -13,7 +13,7 @@ import urllib.request
 import uuid
 from typing import Any
 
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 
 from .cloudhsm.cli_dispatch import run_command
 from .exceptions import CloudHsmCliError
@@ -64,6 +64,7 @@ class CloudHsmCli:
         return self._post(command, arguments)
 
     def _post(self, command: str, arguments: dict[str, Any]) -> Any:
+        assert self.endpoint_url is not None
         body = json.dumps(
             {
                 "account_id": self.account_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..exceptions import CloudHsmCliError
@@ -47,7 +48,7 @@ def run_command(
                     "to back up."
                 )
             return backup.backup_id
-        session_commands = {
+        session_commands: dict[str, Callable[..., None]] = {
             "login": cli_commands.login,
             "user_create": cli_commands.user_create,
             "user_delete": cli_commands.user_delete,
