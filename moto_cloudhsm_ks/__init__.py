@@ -1,6 +1,6 @@
 """Mock KMS custom key stores backed by mocked CloudHSM clusters, in moto 5.
 
-Importing this package installs the plugin into moto, so `moto.mock_aws` answers
+Importing this package installs the plugin into moto, so `moto.mock_aws` handles
 the KMS custom key store operations and the cloudhsmv2 cluster lifecycle.
 """
 

@@ -6,16 +6,14 @@ command to a running `moto-cloudhsm-ks server`.
 
 from __future__ import annotations
 
-import json
 import os
-import urllib.error
-import urllib.request
 import uuid
 from typing import Any
 
 from moto.core.models import DEFAULT_ACCOUNT_ID
 
 from .cloudhsm.cli_dispatch import run_command
+from .control_client import ControlRequestError, post_control
 from .exceptions import CloudHsmCliError
 
 CLI_ROUTE = "/moto-api/cloudhsm-ks/cli"
@@ -65,32 +63,18 @@ class CloudHsmCli:
 
     def _post(self, command: str, arguments: dict[str, Any]) -> Any:
         assert self.endpoint_url is not None
-        body = json.dumps(
-            {
-                "account_id": self.account_id,
-                "region_name": self.region_name,
-                "cluster_id": self.cluster_id,
-                "session_id": self.session_id,
-                "command": command,
-                "arguments": arguments,
-            }
-        ).encode("utf-8")
-        request = urllib.request.Request(
-            self.endpoint_url + CLI_ROUTE,
-            data=body,
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
+        payload = {
+            "account_id": self.account_id,
+            "region_name": self.region_name,
+            "cluster_id": self.cluster_id,
+            "session_id": self.session_id,
+            "command": command,
+            "arguments": arguments,
+        }
         try:
-            with urllib.request.urlopen(request, timeout=30) as reply:
-                return json.loads(reply.read())["result"]
-        except urllib.error.HTTPError as error:
-            payload = error.read()
-            try:
-                message = json.loads(payload)["error"]
-            except (ValueError, KeyError, TypeError):
-                message = f"The server at {self.endpoint_url} answered {error.code}."
-            raise CloudHsmCliError(message) from None
+            return post_control(self.endpoint_url, CLI_ROUTE, payload)
+        except ControlRequestError as error:
+            raise CloudHsmCliError(str(error)) from None
 
     def cluster_activate(self, password: str) -> None:
         """Move an INITIALIZED cluster to ACTIVE and set the admin's password."""

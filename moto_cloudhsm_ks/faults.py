@@ -6,11 +6,8 @@ A test makes a store's connection attempts end that way until it clears the faul
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
-
 from .cli import _default_account, _default_region
+from .control_client import ControlRequestError, post_control
 from .handlers import state_lock
 from .keystores.backend import key_store_backends
 from .keystores.connection import INJECTABLE_ERROR_CODES
@@ -57,26 +54,13 @@ def inject_connection_error(
     if endpoint_url is None:
         set_connection_error(account_id, region_name, custom_key_store_id, error_code)
         return
-    body = json.dumps(
-        {
-            "account_id": account_id,
-            "region_name": region_name,
-            "custom_key_store_id": custom_key_store_id,
-            "error_code": error_code,
-        }
-    ).encode("utf-8")
-    request = urllib.request.Request(
-        endpoint_url.rstrip("/") + CONNECTION_ERROR_ROUTE,
-        data=body,
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
+    payload = {
+        "account_id": account_id,
+        "region_name": region_name,
+        "custom_key_store_id": custom_key_store_id,
+        "error_code": error_code,
+    }
     try:
-        with urllib.request.urlopen(request, timeout=30):
-            return
-    except urllib.error.HTTPError as error:
-        try:
-            message = json.loads(error.read())["error"]
-        except (ValueError, KeyError, TypeError):
-            message = f"The server at {endpoint_url} answered {error.code}."
-        raise ValueError(message) from None
+        post_control(endpoint_url, CONNECTION_ERROR_ROUTE, payload)
+    except ControlRequestError as error:
+        raise ValueError(str(error)) from None

@@ -28,7 +28,7 @@ StartResponse = Callable[..., Any]
 
 
 class ErrorLoggingApp:
-    """WSGI middleware that logs an unhandled error and answers 500 instead.
+    """WSGI middleware that logs an unhandled error and returns 500 instead.
 
     The log line names the method, path and AWS target only: request bodies may
     hold passwords and are never logged.

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
-from moto_cloudhsm_ks import CloudHsmCliError, cloudhsm_cli
+from moto_cloudhsm_ks import CloudHsmCliError, cloudhsm_cli, inject_connection_error
 from moto_cloudhsm_ks.provisioning import provision_cluster, provision_key_store
 
 from .server_process import ServerProcess, start_server
@@ -184,3 +184,19 @@ def test_validation_error_through_cli(endpoint: str) -> None:
     )
     assert "Traceback" not in result.stderr
     assert "(ValidationException)" in result.stderr
+
+
+def test_inject_connection_error_over_http(endpoint: str) -> None:
+    store = provision_key_store(endpoint_url=endpoint, connection_state="DISCONNECTED")
+    store_id = store.custom_key_store_id
+    with pytest.raises(ValueError) as info:
+        inject_connection_error(store_id, "USER_NOT_FOUND", endpoint_url=endpoint)
+    assert "Cannot inject ConnectionErrorCode 'USER_NOT_FOUND'" in str(info.value)
+    inject_connection_error(store_id, "NETWORK_ERRORS", endpoint_url=endpoint)
+    aws(endpoint, "kms", "connect-custom-key-store", "--custom-key-store-id", store_id)
+    output = aws(
+        endpoint, "kms", "describe-custom-key-stores", "--custom-key-store-id", store_id
+    )
+    entry = output["CustomKeyStores"][0]
+    assert entry["ConnectionState"] == "FAILED"
+    assert entry["ConnectionErrorCode"] == "NETWORK_ERRORS"

@@ -21,7 +21,7 @@ from ..exceptions import (
 from .backups import READY, Backup, BackupOperations
 from .models import ACTIVE, DELETED, INITIALIZED, UNINITIALIZED, Cluster, Hsm
 
-# hsm1.medium can no longer be created: CreateCluster answers "Provided HsmType is
+# hsm1.medium can no longer be created: CreateCluster returns "Provided HsmType is
 # not supported." (measured in us-east-1 in 2026).
 SUPPORTED_HSM_TYPES = ("hsm2m.medium",)
 MAX_HSMS_PER_CLUSTER = 28
@@ -276,8 +276,8 @@ class CloudHsmBackend(BackupOperations, BaseBackend):
         eni_id: str | None,
         eni_ip: str | None,
     ) -> Hsm:
-        given = [value for value in (hsm_id, eni_id, eni_ip) if value is not None]
-        if len(given) != 1:
+        identifiers = [value for value in (hsm_id, eni_id, eni_ip) if value is not None]
+        if len(identifiers) != 1:
             raise CloudHsmInvalidRequestException(
                 "Specify exactly one of HsmId, EniId or EniIp to identify the HSM."
             )
@@ -285,7 +285,7 @@ class CloudHsmBackend(BackupOperations, BaseBackend):
         hsm = cluster.find_hsm(hsm_id, eni_id, eni_ip)
         if hsm is None:
             raise CloudHsmResourceNotFoundException(
-                f"HSM '{given[0]}' does not exist in cluster '{cluster_id}'."
+                f"HSM '{identifiers[0]}' does not exist in cluster '{cluster_id}'."
             )
         self.take_backup(cluster)
         hsm.start_deletion()

@@ -1,6 +1,6 @@
 """Cluster backups: what they hold, when they are taken, and their lifecycle.
 
-A backup holds what a cluster restored from it gets back: the cluster certificate
+A backup contains what a cluster restored from it gets back: the cluster certificate
 and trust anchor (so KMS sees the two clusters as related), the users with their
 passwords at backup time, and the key material.
 """

@@ -1,4 +1,4 @@
-"""What the CloudHSM CLI does inside a cluster, which no AWS API can do.
+"""CloudHSM CLI commands that act inside a cluster, where no AWS API reaches.
 
 Each function is one CLI command, run for one session of one cluster. Both the
 in-process `cloudhsm_cli` client and the server's control routes call these.
@@ -55,7 +55,7 @@ def login(
     check_role(role)
     name = normalize_username(username)
     # KMS stays logged in as kmsuser while a key store is connected, and then
-    # nobody else can log in as that user (KMS Developer Guide, fix-keystore).
+    # no other session can log in as that user (KMS Developer Guide, fix-keystore).
     if any(
         holder.startswith("kms:") and logged_in == name
         for holder, logged_in in cluster.users.sessions.items()

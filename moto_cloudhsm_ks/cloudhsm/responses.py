@@ -48,16 +48,18 @@ def _paginate(
     start = 0
     if token is not None:
         try:
-            wanted = base64.urlsafe_b64decode(token.encode("ascii")).decode("ascii")
+            requested_id = base64.urlsafe_b64decode(token.encode("ascii")).decode(
+                "ascii"
+            )
         except (binascii.Error, UnicodeError, ValueError):
-            wanted = ""
+            requested_id = ""
         ids = [item_id(item) for item in items]
-        if wanted not in ids:
+        if requested_id not in ids:
             raise CloudHsmInvalidRequestException(
                 f"NextToken '{token}' is not valid. Pass the NextToken from the "
                 "previous response, or omit it to start from the first page."
             )
-        start = ids.index(wanted)
+        start = ids.index(requested_id)
     page = items[start : start + size]
     if start + size >= len(items):
         return page, None
@@ -263,7 +265,7 @@ REPLACED_HANDLERS = {
     "put_resource_policy": put_resource_policy,
 }
 
-# Handlers for operations moto 5.2 does not answer.
+# Handlers for operations moto 5.2 does not implement.
 NEW_HANDLERS = {
     "create_hsm": create_hsm,
     "delete_hsm": delete_hsm,

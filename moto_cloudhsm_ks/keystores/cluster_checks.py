@@ -1,4 +1,4 @@
-"""What KMS requires of a CloudHSM cluster, and the errors it gives when unmet."""
+"""Checks of the CloudHSM cluster requirements KMS enforces, with its errors."""
 
 from __future__ import annotations
 

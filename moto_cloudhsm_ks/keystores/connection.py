@@ -1,4 +1,4 @@
-"""How KMS connects a key store to its cluster, and why a connection fails.
+"""Connection attempts of a key store to its cluster, and their failure codes.
 
 The result of a connection attempt comes from the cluster as it is when the
 attempt ends: that is when KMS logs in as kmsuser on AWS.

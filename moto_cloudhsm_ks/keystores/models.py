@@ -29,8 +29,8 @@ CONNECT_ATTEMPT_ENDED = "CONNECT_ATTEMPT_ENDED"
 class CustomKeyStore(ManagedState):
     """An AWS_CLOUDHSM key store.
 
-    `password` is the kmsuser password as KMS knows it. It never leaves the
-    object: no response, message or repr contains it.
+    `password` is the kmsuser password that KMS has stored for this store. It
+    never leaves the object: no response, message or repr contains it.
     """
 
     def __init__(
